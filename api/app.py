@@ -1,0 +1,100 @@
+"""Builds the Starlette application: /graphql, /healthz and /readyz."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from api.config import Settings, asyncpg_url
+from api.core.db import install_statement_counter
+from api.http import OmniGraphQL
+from api.middleware import RequestContextMiddleware
+from api.migrate import current_revision, head_revision
+from api.schema import schema
+from domain.db import create_engine
+
+
+def create_app(settings: Settings | None = None, engine: AsyncEngine | None = None) -> Starlette:
+    """The ASGI app. Pass an engine to share one (tests); else one is made from settings."""
+    settings = settings or Settings.from_env()
+    owns_engine = engine is None
+    if engine is None:
+        if not settings.database_url:
+            raise RuntimeError(
+                "DATABASE_URL is not set (omni serve sets it for the embedded server)"
+            )
+        engine = create_engine(asyncpg_url(settings.database_url), pool_size=settings.db_pool_size)
+    install_statement_counter(engine)
+    sessionmaker = async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
+    graphql = OmniGraphQL(schema, settings, sessionmaker)
+    head = head_revision()
+
+    async def healthz(_: Request) -> JSONResponse:
+        return JSONResponse({"status": "ok"})
+
+    async def readyz(_: Request) -> JSONResponse:
+        try:
+            async with engine.connect() as conn:
+                await conn.execute(text("SELECT 1"))
+            revision = await current_revision(engine)
+        except Exception as error:  # any failure to reach the database means not ready
+            return JSONResponse(
+                {
+                    "status": "unavailable",
+                    "reason": f"database unreachable: {type(error).__name__}",
+                },
+                status_code=503,
+            )
+        if revision != head:
+            return JSONResponse(
+                {
+                    "status": "unavailable",
+                    "reason": "migrations not at head",
+                    "current": revision,
+                    "head": head,
+                },
+                status_code=503,
+            )
+        return JSONResponse({"status": "ok", "revision": revision})
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_: Starlette) -> AsyncIterator[None]:
+        yield
+        if owns_engine:
+            await engine.dispose()
+
+    app = Starlette(
+        routes=[
+            Route("/graphql", graphql, methods=["GET", "POST"]),
+            Route("/healthz", healthz, methods=["GET"]),
+            Route("/readyz", readyz, methods=["GET"]),
+        ],
+        middleware=[
+            Middleware(RequestContextMiddleware, expose_sql_count=not settings.is_production)
+        ],
+        lifespan=lifespan,
+    )
+    app.state.engine = engine
+    app.state.sessionmaker = sessionmaker
+    app.state.settings = settings
+    return app
+
+
+def create_app_from_env() -> Starlette:
+    """Factory for `uvicorn --factory` and worker processes."""
+    from api.logging import configure_logging
+
+    settings = Settings.from_env()
+    configure_logging(settings.log_level, json=settings.is_production)
+    return create_app(settings)
+
+
+__all__ = ["AsyncSession", "create_app", "create_app_from_env"]

@@ -1,0 +1,226 @@
+"""GraphQL types of the catalog: categories, products, variants."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from typing import TYPE_CHECKING, Annotated
+
+import strawberry
+
+from api.core.errors import NotFound
+from api.core.ids import expect_global_id, to_global_id
+from api.core.types import Money, Node, OmniInfo
+from domain.catalog import models
+
+if TYPE_CHECKING:
+    from api.stores.types import StockAvailability
+
+
+@strawberry.enum(description="VAT class of a product. Prices include VAT at the class's rate.")
+class TaxClass(enum.Enum):
+    STANDARD = "STANDARD"
+    REDUCED_8 = "REDUCED_8"
+    REDUCED_5 = "REDUCED_5"
+    ZERO = "ZERO"
+
+
+@strawberry.type(description="A name/value pair, such as a product attribute or a variant option.")
+class NameValue:
+    name: str = strawberry.field(description='The name, e.g. "Chất liệu" or "Kích cỡ".')
+    value: str = strawberry.field(description='The value, e.g. "Cotton 100%" or "M".')
+
+
+@strawberry.type(description="A product image.")
+class Image:
+    url: str = strawberry.field(description="Absolute URL of the image.")
+    alt_text: str | None = strawberry.field(description="Text for screen readers; may be null.")
+
+
+@strawberry.type(description="The lowest and highest variant price of a product.")
+class PriceRange:
+    min: Money = strawberry.field(description="The lowest variant price.")
+    max: Money = strawberry.field(description="The highest variant price.")
+
+
+@strawberry.type(
+    description="A node of the category tree. Products belong to one category; filters on a "
+    "category include its descendants."
+)
+class Category(Node):
+    model: strawberry.Private[models.Category]
+    name: str = strawberry.field(description="Display name, in Vietnamese.")
+    slug: str = strawberry.field(description="URL-safe unique handle, for pretty URLs.")
+    description: str = strawberry.field(description="Plain-text description; may be empty.")
+    position: int = strawberry.field(description="Sort position among its siblings.")
+
+    @classmethod
+    def from_model(cls, model: models.Category) -> Category:
+        return cls(
+            model=model,
+            id=strawberry.ID(to_global_id("Category", model.id)),
+            name=model.name,
+            slug=model.slug,
+            description=model.description,
+            position=model.position,
+        )
+
+    @strawberry.field(description="The parent category; null for a top-level category.")
+    async def parent(self, info: OmniInfo) -> Category | None:
+        if self.model.parent_id is None:
+            return None
+        tree = await info.context.loaders.category_tree.load(None)
+        return Category.from_model(tree.by_id[self.model.parent_id])
+
+    @strawberry.field(description="Direct sub-categories, in display order.")
+    async def children(self, info: OmniInfo) -> list[Category]:
+        tree = await info.context.loaders.category_tree.load(None)
+        return [Category.from_model(c) for c in tree.children.get(self.model.id, [])]
+
+    @strawberry.field(
+        description="Ancestors from the top-level category down to the parent "
+        "(for breadcrumbs); empty for a top-level category."
+    )
+    async def ancestors(self, info: OmniInfo) -> list[Category]:
+        tree = await info.context.loaders.category_tree.load(None)
+        return [Category.from_model(c) for c in tree.ancestors(self.model)]
+
+
+@strawberry.type(
+    description="A sellable item: one size/colour combination of a product, with its own SKU, "
+    "barcode, price and stock."
+)
+class ProductVariant(Node):
+    model: strawberry.Private[models.ProductVariant]
+    sku: str = strawberry.field(description="Stock keeping unit, unique across the catalog.")
+    barcode: str | None = strawberry.field(
+        description="EAN-13 barcode printed on the tag; kiosks and counters scan it "
+        "(see `productVariant(barcode:)`)."
+    )
+    title: str = strawberry.field(description='The option values joined, e.g. "Đen / M".')
+    position: int = strawberry.field(description="Sort position among the product's variants.")
+
+    @classmethod
+    def from_model(cls, model: models.ProductVariant) -> ProductVariant:
+        return cls(
+            model=model,
+            id=strawberry.ID(to_global_id("ProductVariant", model.id)),
+            sku=model.sku,
+            barcode=model.barcode,
+            title=model.title,
+            position=model.position,
+        )
+
+    @strawberry.field(description="The option values that make this variant, e.g. size and colour.")
+    def selected_options(self) -> list[NameValue]:
+        return [NameValue(name=k, value=str(v)) for k, v in self.model.options.items()]
+
+    @strawberry.field(description="The base price (VAT included), the same on every channel.")
+    def price(self) -> Money:
+        return Money.of(self.model.price)
+
+    @strawberry.field(
+        description="The reference price shown struck through; null when there is none."
+    )
+    def compare_at_price(self) -> Money | None:
+        if self.model.compare_at_price is None:
+            return None
+        return Money.of(self.model.compare_at_price)
+
+    @strawberry.field(description="The product this variant belongs to.")
+    async def product(self, info: OmniInfo) -> Product:
+        product = await info.context.loaders.product.load(self.model.product_id)
+        assert product is not None  # a variant cannot outlive its product (FK cascade)
+        return Product.from_model(product)
+
+    @strawberry.field(
+        description="Units available (on hand minus reserved) at every location, stores and "
+        "warehouses, ordered by location."
+    )
+    async def availability(
+        self, info: OmniInfo
+    ) -> list[Annotated[StockAvailability, strawberry.lazy("api.stores.types")]]:
+        from api.stores.types import StockAvailability
+
+        levels = await info.context.loaders.stock_by_variant.load(self.model.id)
+        return [StockAvailability.from_level(level) for level in levels]
+
+    @strawberry.field(
+        description="Units available at one store or warehouse (0 when it holds none)."
+    )
+    async def available_at(
+        self,
+        info: OmniInfo,
+        store_id: Annotated[strawberry.ID, strawberry.argument(description="A Location ID.")],
+    ) -> Annotated[StockAvailability, strawberry.lazy("api.stores.types")]:
+        from api.stores.types import StockAvailability
+
+        location_id = expect_global_id(store_id, "Location", "storeId")
+        level = await info.context.loaders.stock_at.load((self.model.id, location_id))
+        if level is None:
+            location = await info.context.loaders.location.load(location_id)
+            if location is None:
+                raise NotFound(f"No location with id {store_id}.", "storeId")
+            return StockAvailability(location_id=location_id, available=0)
+        return StockAvailability.from_level(level)
+
+    @strawberry.field(
+        description="Units available for home delivery: the sum over locations that ship orders."
+    )
+    async def total_available_for_delivery(self, info: OmniInfo) -> int:
+        return await info.context.loaders.delivery_available.load(self.model.id)
+
+
+@strawberry.type(description="A product of the catalog, with its variants.")
+class Product(Node):
+    model: strawberry.Private[models.Product]
+    name: str = strawberry.field(description="Display name, in Vietnamese.")
+    slug: str = strawberry.field(description="URL-safe unique handle; `product(slug:)` finds it.")
+    description: str = strawberry.field(description="Plain-text description; may be empty.")
+    brand: str | None = strawberry.field(description="Brand name; null when unbranded.")
+    tax_class: TaxClass = strawberry.field(description="VAT class; prices include this VAT.")
+    created_at: datetime = strawberry.field(description="When the product was created (UTC).")
+
+    @classmethod
+    def from_model(cls, model: models.Product) -> Product:
+        return cls(
+            model=model,
+            id=strawberry.ID(to_global_id("Product", model.id)),
+            name=model.name,
+            slug=model.slug,
+            description=model.description,
+            brand=model.brand,
+            tax_class=TaxClass(model.tax_class.value),
+            created_at=model.created_at,
+        )
+
+    @strawberry.field(description="Product attributes such as material and origin.")
+    def attributes(self) -> list[NameValue]:
+        return [NameValue(name=k, value=str(v)) for k, v in self.model.attributes.items()]
+
+    @strawberry.field(description="Images in display order; the first is the main image.")
+    def images(self) -> list[Image]:
+        return [Image(url=i["url"], alt_text=i.get("alt")) for i in self.model.images]
+
+    @strawberry.field(description="The category of the product; null when uncategorised.")
+    async def category(self, info: OmniInfo) -> Category | None:
+        if self.model.category_id is None:
+            return None
+        tree = await info.context.loaders.category_tree.load(None)
+        category = tree.by_id.get(self.model.category_id)
+        return Category.from_model(category) if category else None
+
+    @strawberry.field(description="All variants, in display order.")
+    async def variants(self, info: OmniInfo) -> list[ProductVariant]:
+        variants = await info.context.loaders.variants_by_product.load(self.model.id)
+        return [ProductVariant.from_model(v) for v in variants]
+
+    @strawberry.field(description="The lowest and highest variant price.")
+    def price_range(self) -> PriceRange:
+        return PriceRange(min=Money.of(self.model.price_min), max=Money.of(self.model.price_max))
+
+    @strawberry.field(
+        description="True when at least one variant has a unit available for pickup or delivery."
+    )
+    async def available_for_sale(self, info: OmniInfo) -> bool:
+        return await info.context.loaders.product_sellable.load(self.model.id)

@@ -1,0 +1,168 @@
+"""The `omni` command: serve, migrate, seed, schema."""
+
+from __future__ import annotations
+
+import asyncio
+import difflib
+import os
+import signal
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from api.config import ConfigError, Settings, asyncpg_url
+
+app = typer.Typer(
+    help="Omni: headless GraphQL commerce API for omnichannel retail.", no_args_is_help=True
+)
+
+SCHEMA_FILE = Path("schema.graphql")
+
+
+def _settings() -> Settings:
+    try:
+        return Settings.from_env()
+    except ConfigError as error:
+        typer.secho(f"Configuration error: {error}", fg="red", err=True)
+        raise typer.Exit(2) from error
+
+
+@contextmanager
+def database(settings: Settings) -> Iterator[str]:
+    """The database URL to use: DATABASE_URL, or an embedded server started for the block."""
+    if settings.database_url:
+        yield asyncpg_url(settings.database_url)
+        return
+    from api.embedded import EmbeddedPostgres
+
+    embedded = EmbeddedPostgres(settings.data_dir)
+    typer.echo(f"Starting embedded PostgreSQL in {embedded.data_dir / 'pgdata'} …", err=True)
+    embedded.start()
+    try:
+        asyncio.run(embedded.ensure_database())
+        yield embedded.url()
+    finally:
+        embedded.stop()
+
+
+async def _seed(url: str, *, reset: bool, only_if_empty: bool) -> str:
+    from domain.db import create_engine, import_all_models
+    from domain.seed.demo import clear_data, has_data, load_demo_data
+
+    import_all_models()
+    engine = create_engine(url, pool_size=1, max_overflow=0)
+    try:
+        async with engine.begin() as conn:
+            from sqlalchemy.ext.asyncio import AsyncSession
+
+            session = AsyncSession(bind=conn)
+            if await has_data(session):
+                if only_if_empty:
+                    return "Database already has data; demo data not loaded."
+                if not reset:
+                    return "Database already has data; use `omni seed --reset` to replace it."
+                await clear_data(session)
+            summary = await load_demo_data(session)
+            await session.flush()
+        return (
+            f"Loaded demo data: {summary.categories} categories, {summary.products} products, "
+            f"{summary.variants} variants, {summary.locations} locations, "
+            f"{summary.stock_levels} stock levels."
+        )
+    finally:
+        await engine.dispose()
+
+
+@app.command()
+def migrate() -> None:
+    """Apply all migrations (alembic upgrade head)."""
+    from api.migrate import upgrade_head
+
+    with database(_settings()) as url:
+        upgrade_head(url)
+        typer.echo("Database is at the latest migration.")
+
+
+@app.command()
+def seed(
+    reset: Annotated[bool, typer.Option(help="Delete the catalog and stores first.")] = False,
+) -> None:
+    """Load the demo retailer (deterministic). Refuses a non-empty database unless --reset."""
+    from api.migrate import upgrade_head
+
+    with database(_settings()) as url:
+        upgrade_head(url)
+        typer.echo(asyncio.run(_seed(url, reset=reset, only_if_empty=False)))
+
+
+@app.command()
+def schema(
+    check: Annotated[
+        bool, typer.Option(help="Exit 1 with a diff when schema.graphql is stale.")
+    ] = False,
+    path: Annotated[Path, typer.Option(help="The committed SDL file.")] = SCHEMA_FILE,
+) -> None:
+    """Print the GraphQL SDL, or check the committed schema.graphql against the code."""
+    from api.schema import print_schema
+
+    sdl = print_schema()
+    if not check:
+        sys.stdout.write(sdl)
+        return
+    committed = path.read_text(encoding="utf-8") if path.exists() else ""
+    if committed == sdl:
+        typer.echo(f"{path} is up to date.")
+        return
+    diff = difflib.unified_diff(
+        committed.splitlines(keepends=True), sdl.splitlines(keepends=True), str(path), "code"
+    )
+    sys.stdout.writelines(diff)
+    typer.secho(f"\n{path} is stale: run `omni schema > {path}`.", fg="red", err=True)
+    raise typer.Exit(1)
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="TCP port.")] = 8000,
+    workers: Annotated[int, typer.Option(min=1, help="Worker processes.")] = 1,
+    seed_demo: Annotated[
+        bool, typer.Option("--seed/--no-seed", help="Load demo data into an empty database.")
+    ] = True,
+) -> None:
+    """Run the API. Without DATABASE_URL, starts an embedded PostgreSQL in OMNI_DATA_DIR."""
+    import uvicorn
+
+    from api.migrate import upgrade_head
+
+    settings = _settings()
+    # SIGTERM ends the server like Ctrl-C, so the embedded database is stopped cleanly too.
+    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
+    try:
+        with database(settings) as url:
+            upgrade_head(url)
+            if seed_demo:
+                typer.echo(asyncio.run(_seed(url, reset=False, only_if_empty=True)), err=True)
+            os.environ["DATABASE_URL"] = url
+            typer.echo(f"Omni is serving GraphQL at http://{host}:{port}/graphql", err=True)
+            uvicorn.run(
+                "api.app:create_app_from_env",
+                factory=True,
+                host=host,
+                port=port,
+                workers=workers,
+                log_level=settings.log_level.lower(),
+                access_log=False,
+                lifespan="on",
+            )
+    except KeyboardInterrupt:
+        pass
+    typer.echo("Omni stopped.", err=True)
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,64 @@
+"""Database access for requests.
+
+Session rule (one per request, used by one coroutine at a time): strawberry resolves
+sibling fields concurrently, and an AsyncSession (or its connection) must never run two
+statements at once. Every request therefore gets one lazily opened AsyncSession behind an
+asyncio.Lock: resolvers and DataLoader batches take turns on it. DataLoaders keep the
+number of turns bounded by the query's shape, so serialising them costs little, and the
+request holds at most one pooled connection. A mutation is one unit of work on that same
+session and commits before its payload is returned.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+from sqlalchemy import event
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+T = TypeVar("T")
+
+
+class StatementCounter:
+    def __init__(self) -> None:
+        self.count = 0
+
+
+current_counter: contextvars.ContextVar[StatementCounter | None] = contextvars.ContextVar(
+    "omni_statement_counter", default=None
+)
+
+
+def install_statement_counter(engine: AsyncEngine) -> None:
+    """Count SQL statements into the counter of the current request (if any)."""
+
+    def before_cursor_execute(*_: Any) -> None:
+        counter = current_counter.get()
+        if counter is not None:
+            counter.count += 1
+
+    event.listen(engine.sync_engine, "before_cursor_execute", before_cursor_execute)
+
+
+class RequestDb:
+    """The one AsyncSession of a request, handed to one coroutine at a time."""
+
+    def __init__(self, sessionmaker: async_sessionmaker[AsyncSession]) -> None:
+        self._sessionmaker = sessionmaker
+        self._session: AsyncSession | None = None
+        self._lock = asyncio.Lock()
+
+    async def run(self, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
+        async with self._lock:
+            if self._session is None:
+                self._session = self._sessionmaker()
+            return await work(self._session)
+
+    async def close(self) -> None:
+        async with self._lock:
+            if self._session is not None:
+                await self._session.close()
+                self._session = None

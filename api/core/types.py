@@ -1,0 +1,83 @@
+"""Types every capability shares: Node, PageInfo, Money."""
+
+from __future__ import annotations
+
+import enum
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+import strawberry
+from strawberry.types import Info
+
+from domain.money import Money as DomainMoney
+from domain.pagination import PageRequest
+
+if TYPE_CHECKING:
+    from api.context import Context
+
+    OmniInfo = Info[Context, None]
+else:
+    OmniInfo = Info
+
+
+@strawberry.interface(
+    description="An object with a globally unique ID. Fetch any of them with `node(id:)`."
+)
+class Node:
+    id: strawberry.ID = strawberry.field(
+        description="Globally unique, opaque ID. Store it as is; do not parse it."
+    )
+
+
+@strawberry.type(description="Where a page of a connection sits in the whole list.")
+class PageInfo:
+    has_next_page: bool = strawberry.field(
+        description="True when more items follow; fetch them with `first` and `after: endCursor`."
+    )
+    has_previous_page: bool = strawberry.field(
+        description="True when items come before; fetch them with `last` and `before: startCursor`."
+    )
+    start_cursor: str | None = strawberry.field(
+        description="Cursor of the first item of this page; null on an empty page."
+    )
+    end_cursor: str | None = strawberry.field(
+        description="Cursor of the last item of this page; null on an empty page."
+    )
+
+
+@strawberry.enum(description="ISO 4217 currency codes Omni can be configured with.")
+class CurrencyCode(enum.Enum):
+    VND = "VND"
+    USD = "USD"
+    EUR = "EUR"
+
+
+@strawberry.type(description="An amount of money in one currency. Prices include VAT.")
+class Money:
+    amount: Decimal = strawberry.field(
+        description=(
+            "The amount as a decimal string, rounded to the currency's minor unit "
+            '(VND has none: "199000"). Never parse it as a float.'
+        )
+    )
+    currency_code: CurrencyCode = strawberry.field(description="The currency of `amount`.")
+
+    @classmethod
+    def of(cls, amount: Decimal) -> Money:
+        money = DomainMoney.of(amount)
+        return cls(amount=money.amount, currency_code=CurrencyCode(money.currency))
+
+
+def page_request(
+    first: int | None, after: str | None, last: int | None, before: str | None
+) -> PageRequest:
+    return PageRequest(first=first, after=after, last=last, before=before)
+
+
+def page_info(cursors: list[str], has_next: bool, has_previous: bool) -> PageInfo:
+    return PageInfo(
+        has_next_page=has_next,
+        has_previous_page=has_previous,
+        start_cursor=cursors[0] if cursors else None,
+        end_cursor=cursors[-1] if cursors else None,
+    )

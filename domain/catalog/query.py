@@ -1,0 +1,68 @@
+"""What a product listing asks for: search, filters and sort (plain data)."""
+
+from __future__ import annotations
+
+import enum
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from domain.errors import InputErrorCode, InvalidInput
+
+MAX_SEARCH_LENGTH = 200
+MAX_SEARCH_TERMS = 10
+
+
+class ProductSortKey(enum.StrEnum):
+    RELEVANCE = "RELEVANCE"
+    PRICE = "PRICE"
+    NAME = "NAME"
+    CREATED_AT = "CREATED_AT"
+
+
+@dataclass(frozen=True, slots=True)
+class ProductFilter:
+    category_id: int | None = None
+    price_min: Decimal | None = None
+    price_max: Decimal | None = None
+    in_stock_at_location_id: int | None = None
+    available_for_pickup: bool | None = None
+
+    def validate(self) -> None:
+        for name, value in (("priceMin", self.price_min), ("priceMax", self.price_max)):
+            if value is not None and (value < 0 or not value.is_finite()):
+                raise InvalidInput(f"`{name}` must be a non-negative amount.", name)
+        if (
+            self.price_min is not None
+            and self.price_max is not None
+            and self.price_min > self.price_max
+        ):
+            raise InvalidInput("`priceMin` is greater than `priceMax`.", "priceMin")
+
+
+@dataclass(frozen=True, slots=True)
+class ProductQuery:
+    search: str | None = None
+    filter: ProductFilter = field(default_factory=ProductFilter)
+    sort_key: ProductSortKey = ProductSortKey.RELEVANCE
+    reverse: bool = False
+
+    def terms(self) -> list[str]:
+        """The search split into words; an empty list when there is nothing to search."""
+        if self.search is None:
+            return []
+        if len(self.search) > MAX_SEARCH_LENGTH:
+            raise InvalidInput(
+                f"`search` is {len(self.search)} characters long; "
+                f"the maximum is {MAX_SEARCH_LENGTH}.",
+                "search",
+                InputErrorCode.TOO_LONG,
+            )
+        words = re.findall(r"\w+", self.search)
+        if len(words) > MAX_SEARCH_TERMS:
+            raise InvalidInput(
+                f"`search` has {len(words)} words; the maximum is {MAX_SEARCH_TERMS}.",
+                "search",
+                InputErrorCode.TOO_LONG,
+            )
+        return words

@@ -1,0 +1,220 @@
+"""Catalog reads: the product listing (search, filters, keyset pages) and look-ups."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import (
+    ColumnElement,
+    Float,
+    Select,
+    cast,
+    exists,
+    func,
+    literal,
+    select,
+    tuple_,
+)
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from domain.catalog.models import Category, Product, ProductVariant
+from domain.catalog.query import ProductQuery, ProductSortKey
+from domain.inventory.models import Location, StockLevel
+from domain.pagination import Cursor, Page, PageRequest
+
+_normalize = func.omni_normalize
+
+Codec = tuple[Callable[[Any], Any], Callable[[Any], Any]]
+_DECIMAL: Codec = (str, Decimal)
+_DATETIME: Codec = (lambda v: v.isoformat(), datetime.fromisoformat)
+_PLAIN: Codec = (lambda v: v, lambda v: v)
+_FLOAT: Codec = (float, float)
+
+
+def _available() -> ColumnElement[int]:
+    return StockLevel.on_hand - StockLevel.reserved
+
+
+def _has_stock_where(*conditions: ColumnElement[bool]) -> ColumnElement[bool]:
+    return exists(
+        select(literal(1))
+        .select_from(ProductVariant)
+        .join(StockLevel, StockLevel.variant_id == ProductVariant.id)
+        .where(ProductVariant.product_id == Product.id, _available() > 0, *conditions)
+    )
+
+
+def _descendant_ids(category_id: int) -> Select[tuple[int]]:
+    tree = select(Category.id).where(Category.id == category_id).cte(recursive=True)
+    tree = tree.union_all(select(Category.id).where(Category.parent_id == tree.c.id))
+    return select(tree.c.id)
+
+
+def _filters(query: ProductQuery, terms: Sequence[str]) -> list[ColumnElement[bool]]:
+    f = query.filter
+    conditions: list[ColumnElement[bool]] = [Product.published.is_(True)]
+    for term in terms:
+        pattern = "%" + term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        conditions.append(Product.search_text.like(_normalize(pattern)))
+    if f.category_id is not None:
+        conditions.append(Product.category_id.in_(_descendant_ids(f.category_id)))
+    if f.price_min is not None or f.price_max is not None:
+        price_conditions = [ProductVariant.product_id == Product.id]
+        if f.price_min is not None:
+            price_conditions.append(ProductVariant.price >= f.price_min)
+        if f.price_max is not None:
+            price_conditions.append(ProductVariant.price <= f.price_max)
+        conditions.append(exists(select(literal(1)).where(*price_conditions)))
+    if f.in_stock_at_location_id is not None:
+        conditions.append(_has_stock_where(StockLevel.location_id == f.in_stock_at_location_id))
+    if f.available_for_pickup is not None:
+        pickup = _has_stock_where(
+            StockLevel.location_id.in_(
+                select(Location.id).where(Location.pickup_enabled, Location.active)
+            )
+        )
+        conditions.append(pickup if f.available_for_pickup else ~pickup)
+    return conditions
+
+
+def _sort_columns(
+    query: ProductQuery, terms: Sequence[str]
+) -> tuple[list[ColumnElement[Any]], list[Codec], bool]:
+    """Sort expressions (id last), their cursor codecs, and whether they ascend."""
+    key = query.sort_key
+    cols: list[ColumnElement[Any]]
+    codecs: list[Codec]
+    if key is ProductSortKey.PRICE:
+        cols, codecs, ascending = [Product.price_min.expression], [_DECIMAL], True
+    elif key is ProductSortKey.NAME:
+        cols, codecs, ascending = [Product.search_name.expression], [_PLAIN], True
+    elif key is ProductSortKey.CREATED_AT:
+        cols, codecs, ascending = [Product.created_at.expression], [_DATETIME], True
+    else:
+        # Name matches weigh double; without a search, relevance means newest first.
+        phrase = _normalize(" ".join(terms))
+        score: ColumnElement[Any] = (
+            cast(
+                func.word_similarity(phrase, Product.search_name) * 2
+                + func.word_similarity(phrase, Product.search_text),
+                Float(precision=53),
+            )
+            if terms
+            else cast(literal(0.0), Float(precision=53))
+        )
+        cols, codecs, ascending = [score.label("score")], [_FLOAT], False
+    cols_with_id: list[ColumnElement[Any]] = [*cols, Product.id.expression]
+    return cols_with_id, [*codecs, _PLAIN], ascending != query.reverse
+
+
+def _sort_token(query: ProductQuery, terms: Sequence[str]) -> str:
+    return f"{query.sort_key.value}:{int(query.reverse)}:{' '.join(terms).lower()}"
+
+
+async def list_products(
+    session: AsyncSession, query: ProductQuery, page: PageRequest
+) -> Page[Product]:
+    terms = query.terms()
+    query.filter.validate()
+    page.validate()
+    cols, codecs, ascending = _sort_columns(query, terms)
+    sort_token = _sort_token(query, terms)
+    backwards = page.backwards
+    # Walking backwards reads the reversed order and flips the rows afterwards.
+    read_ascending = ascending != backwards
+
+    stmt = select(Product, *cols[:-1]).where(*_filters(query, terms))
+    if page.cursor is not None:
+        cursor = Cursor.decode(
+            page.cursor,
+            sort=sort_token,
+            arity=len(cols),
+            field="before" if backwards else "after",
+        )
+        values = [decode(v) for (_, decode), v in zip(codecs, cursor.values, strict=True)]
+        row_key = tuple_(*cols)
+        bound = tuple_(*[literal(v, type_=c.type) for v, c in zip(values, cols, strict=True)])
+        stmt = stmt.where(row_key > bound if read_ascending else row_key < bound)
+    stmt = stmt.order_by(*[c.asc() if read_ascending else c.desc() for c in cols])
+    stmt = stmt.limit(page.size + 1)
+
+    rows = (await session.execute(stmt)).all() if page.size > 0 else []
+    has_more = len(rows) > page.size
+    rows = rows[: page.size]
+    if backwards:
+        rows = list(reversed(rows))
+
+    items: list[Product] = []
+    cursors: list[str] = []
+    for row in rows:
+        product: Product = row[0]
+        raw = [*row[1:], product.id]
+        encoded = tuple(encode(v) for (encode, _), v in zip(codecs, raw, strict=True))
+        items.append(product)
+        cursors.append(Cursor(sort_token, encoded).encode())
+    return Page(
+        items=items,
+        cursors=cursors,
+        has_next_page=has_more if not backwards else page.before is not None,
+        has_previous_page=has_more if backwards else page.after is not None,
+    )
+
+
+async def count_products(session: AsyncSession, query: ProductQuery) -> int:
+    terms = query.terms()
+    stmt = select(func.count()).select_from(Product).where(*_filters(query, terms))
+    return int((await session.execute(stmt)).scalar_one())
+
+
+async def products_by_ids(session: AsyncSession, ids: Sequence[int]) -> dict[int, Product]:
+    rows = await session.scalars(select(Product).where(Product.id.in_(ids)))
+    return {p.id: p for p in rows}
+
+
+async def products_by_slugs(session: AsyncSession, slugs: Sequence[str]) -> dict[str, Product]:
+    rows = await session.scalars(select(Product).where(Product.slug.in_(slugs)))
+    return {p.slug: p for p in rows}
+
+
+async def variants_by_product_ids(
+    session: AsyncSession, product_ids: Sequence[int]
+) -> dict[int, list[ProductVariant]]:
+    rows = await session.scalars(
+        select(ProductVariant)
+        .where(ProductVariant.product_id.in_(product_ids))
+        .order_by(ProductVariant.product_id, ProductVariant.position, ProductVariant.id)
+    )
+    grouped: dict[int, list[ProductVariant]] = {pid: [] for pid in product_ids}
+    for variant in rows:
+        grouped[variant.product_id].append(variant)
+    return grouped
+
+
+async def variants_by(
+    session: AsyncSession, column: str, values: Sequence[Any]
+) -> dict[Any, ProductVariant]:
+    """Variants keyed by `id`, `sku` or `barcode`."""
+    attr = {"id": ProductVariant.id, "sku": ProductVariant.sku, "barcode": ProductVariant.barcode}[
+        column
+    ]
+    rows = await session.scalars(select(ProductVariant).where(attr.in_(values)))
+    return {getattr(v, column): v for v in rows}
+
+
+async def all_categories(session: AsyncSession) -> list[Category]:
+    rows = await session.scalars(select(Category).order_by(Category.position, Category.id))
+    return list(rows)
+
+
+__all__ = [
+    "all_categories",
+    "count_products",
+    "list_products",
+    "products_by_ids",
+    "products_by_slugs",
+    "variants_by",
+    "variants_by_product_ids",
+]

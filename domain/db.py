@@ -1,0 +1,38 @@
+"""Declarative base and engine factory shared by every capability."""
+
+from __future__ import annotations
+
+from sqlalchemy import MetaData
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.orm import DeclarativeBase
+
+# Stable constraint names keep Alembic autogenerate free of spurious drift.
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+def create_engine(url: str, *, pool_size: int = 10, max_overflow: int = 20) -> AsyncEngine:
+    return create_async_engine(
+        url,
+        pool_size=pool_size,
+        max_overflow=max_overflow,
+        pool_pre_ping=False,
+        # asyncpg's statement cache already avoids re-parsing; keep JIT off because
+        # PostgreSQL's JIT costs more than it saves on short OLTP queries.
+        connect_args={"server_settings": {"jit": "off", "application_name": "omni"}},
+    )
+
+
+def import_all_models() -> None:
+    """Import every models module so that Base.metadata is complete (Alembic, tests)."""
+    from domain.catalog import models as _catalog  # noqa: F401
+    from domain.inventory import models as _inventory  # noqa: F401

@@ -1,0 +1,107 @@
+"""Keyset (cursor) pagination shared by every connection.
+
+A cursor is an opaque base64url JSON document naming the sort it was made for and the
+sort-key values of one row. Pages are cut with row comparisons on (sort keys..., id), so
+they have neither duplicates nor gaps when rows are added between requests.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+from domain.errors import InputErrorCode, InvalidInput
+
+T = TypeVar("T")
+
+MAX_PAGE_SIZE = 100
+DEFAULT_PAGE_SIZE = 20
+
+
+@dataclass(frozen=True, slots=True)
+class PageRequest:
+    """`first/after` walks forwards; `last/before` walks backwards."""
+
+    first: int | None = None
+    after: str | None = None
+    last: int | None = None
+    before: str | None = None
+
+    def validate(self, max_page_size: int = MAX_PAGE_SIZE) -> None:
+        for name, value in (("first", self.first), ("last", self.last)):
+            if value is None:
+                continue
+            if value < 0:
+                raise InvalidInput(
+                    f"`{name}` must not be negative.", name, InputErrorCode.PAGE_SIZE
+                )
+            if value > max_page_size:
+                raise InvalidInput(
+                    f"`{name}` is {value}; the maximum page size is {max_page_size}.",
+                    name,
+                    InputErrorCode.PAGE_SIZE,
+                )
+        if self.first is not None and self.last is not None:
+            raise InvalidInput("Pass `first` or `last`, not both.", "last")
+        if self.last is not None and self.after is not None:
+            raise InvalidInput("`last` goes with `before`, not `after`.", "after")
+        if self.first is not None and self.before is not None:
+            raise InvalidInput("`first` goes with `after`, not `before`.", "before")
+
+    @property
+    def backwards(self) -> bool:
+        return self.last is not None or (self.before is not None and self.first is None)
+
+    @property
+    def size(self) -> int:
+        if self.backwards:
+            return self.last if self.last is not None else DEFAULT_PAGE_SIZE
+        return self.first if self.first is not None else DEFAULT_PAGE_SIZE
+
+    @property
+    def cursor(self) -> str | None:
+        return self.before if self.backwards else self.after
+
+
+@dataclass(frozen=True, slots=True)
+class Cursor:
+    sort: str
+    values: tuple[Any, ...]
+
+    def encode(self) -> str:
+        raw = json.dumps({"s": self.sort, "v": list(self.values)}, separators=(",", ":")).encode()
+        return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+    @classmethod
+    def decode(cls, token: str, *, sort: str, arity: int, field: str) -> Cursor:
+        try:
+            padded = token + "=" * (-len(token) % 4)
+            data = json.loads(base64.urlsafe_b64decode(padded.encode()))
+            values = tuple(data["v"])
+            made_for = data["s"]
+        except (binascii.Error, ValueError, KeyError, TypeError):
+            raise InvalidInput(
+                "The cursor is not valid.", field, InputErrorCode.INVALID_CURSOR
+            ) from None
+        if made_for != sort or len(values) != arity:
+            raise InvalidInput(
+                "The cursor was made for another sort order or search; "
+                "start again without a cursor.",
+                field,
+                InputErrorCode.INVALID_CURSOR,
+            )
+        return cls(made_for, values)
+
+
+@dataclass(frozen=True, slots=True)
+class Page(Generic[T]):
+    """One page of rows with the cursor of each and the neighbours' existence."""
+
+    items: Sequence[T]
+    cursors: Sequence[str]
+    has_next_page: bool
+    has_previous_page: bool

@@ -1,0 +1,1 @@
+"""Alembic migrations for Omni's PostgreSQL schema."""
