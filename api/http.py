@@ -57,7 +57,12 @@ class OmniGraphQL(GraphQL[Context, None]):
         if GRAPHQL_RESPONSE_JSON in accept:
             response.headers["content-type"] = GRAPHQL_RESPONSE_JSON + "; charset=utf-8"
             # GraphQL over HTTP: a request that could not be executed at all is a 400.
-            if isinstance(response_data, dict) and "data" not in response_data:
+            # Errors without a path come from parsing or validation, before execution.
+            if (
+                isinstance(response_data, dict)
+                and response_data.get("data") is None
+                and all("path" not in e for e in response_data.get("errors") or [{}])
+            ):
                 response.status_code = 400
         else:
             response.headers["content-type"] = "application/json; charset=utf-8"

@@ -192,7 +192,7 @@ async def delivery_available_by_variant(
         )
         .group_by(StockLevel.variant_id)
     )
-    return {vid: int(total) for vid, total in rows.tuples()}
+    return {vid: int(total) for vid, total in rows}
 
 
 async def sellable_product_ids(

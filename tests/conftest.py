@@ -1,0 +1,184 @@
+"""Test fixtures on a real PostgreSQL.
+
+The server is DATABASE_URL's when set, else an embedded one in a temporary directory.
+Migrations and the demo data are applied once to a template database; each database a
+test needs is a fast `CREATE DATABASE … TEMPLATE` copy of it. Read-only API tests share
+one copy (`catalog_client`); tests that write get their own (`fresh_db`).
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import httpx
+import pytest
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from api.app import create_app
+from api.config import Settings, asyncpg_url
+from api.logging import configure_logging
+from api.migrate import upgrade_head_async
+from domain.db import create_engine
+
+TEMPLATE = "omni_test_template"
+
+configure_logging("WARNING")
+
+
+@dataclass
+class PgServer:
+    """Where the test PostgreSQL is and how to make databases on it."""
+
+    base_url: str  # postgresql+asyncpg URL of any database on the server
+
+    def url(self, database: str) -> str:
+        return make_url(self.base_url).set(database=database).render_as_string(hide_password=False)
+
+    def _connect_kwargs(self) -> dict[str, Any]:
+        u = make_url(self.base_url)
+        kwargs: dict[str, Any] = {
+            "user": u.username,
+            "password": u.password,
+            "database": "postgres",
+            "host": u.host or u.query.get("host"),
+            "port": u.port,
+        }
+        return {k: v for k, v in kwargs.items() if v is not None}
+
+    async def admin(self) -> asyncpg.Connection:
+        return await asyncpg.connect(**self._connect_kwargs())
+
+    async def create_database(self, name: str, template: str | None = None) -> str:
+        conn = await self.admin()
+        try:
+            await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            clause = f' TEMPLATE "{template}"' if template else ""
+            await conn.execute(f'CREATE DATABASE "{name}"{clause}')
+        finally:
+            await conn.close()
+        return self.url(name)
+
+    async def drop_database(self, name: str) -> None:
+        conn = await self.admin()
+        try:
+            await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        finally:
+            await conn.close()
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[PgServer]:
+    if os.environ.get("DATABASE_URL"):
+        yield PgServer(asyncpg_url(os.environ["DATABASE_URL"]))
+        return
+    from api.embedded import EmbeddedPostgres
+
+    with tempfile.TemporaryDirectory(prefix="omni-test-") as tmp:
+        embedded = EmbeddedPostgres(Path(tmp))
+        embedded.start()
+        try:
+            yield PgServer(embedded.url("postgres"))
+        finally:
+            embedded.stop()
+
+
+@pytest.fixture(scope="session")
+async def template_db(pg_server: PgServer) -> str:
+    """A database at the latest migration with the demo data, used as a template."""
+    from domain.seed.demo import load_demo_data
+
+    url = await pg_server.create_database(TEMPLATE)
+    await upgrade_head_async(url)
+    engine = create_engine(url, pool_size=1)
+    try:
+        from sqlalchemy.ext.asyncio import AsyncSession
+
+        async with AsyncSession(engine) as session, session.begin():
+            await load_demo_data(session)
+    finally:
+        await engine.dispose()
+    return TEMPLATE
+
+
+@pytest.fixture
+async def fresh_db(pg_server: PgServer, template_db: str) -> AsyncIterator[str]:
+    """A private copy of the demo database for one test; returns its URL."""
+    name = f"omni_test_{uuid.uuid4().hex[:12]}"
+    url = await pg_server.create_database(name, template=template_db)
+    yield url
+    await pg_server.drop_database(name)
+
+
+@pytest.fixture
+async def empty_db(pg_server: PgServer) -> AsyncIterator[str]:
+    """A database with nothing in it, not even migrations."""
+    name = f"omni_test_empty_{uuid.uuid4().hex[:12]}"
+    url = await pg_server.create_database(name)
+    yield url
+    await pg_server.drop_database(name)
+
+
+@pytest.fixture(scope="session")
+async def catalog_engine(pg_server: PgServer, template_db: str) -> AsyncIterator[AsyncEngine]:
+    url = await pg_server.create_database("omni_test_catalog", template=template_db)
+    engine = create_engine(url)
+    yield engine
+    await engine.dispose()
+
+
+def client_for(engine: AsyncEngine, **settings: Any) -> httpx.AsyncClient:
+    app = create_app(Settings(database_url="unused", **settings), engine=engine)
+    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://omni.test")
+
+
+@pytest.fixture(scope="session")
+async def client(catalog_engine: AsyncEngine) -> AsyncIterator[httpx.AsyncClient]:
+    """An ASGI client on the shared read-only demo database."""
+    async with client_for(catalog_engine) as c:
+        yield c
+
+
+class GraphQLResult(dict[str, Any]):
+    response: httpx.Response
+
+    @property
+    def data(self) -> Any:
+        return self["data"]
+
+    @property
+    def errors(self) -> list[dict[str, Any]]:
+        return self.get("errors") or []
+
+    @property
+    def sql_statements(self) -> int:
+        return int(self.response.headers["x-omni-sql-statements"])
+
+    def error_codes(self) -> list[str]:
+        return [e.get("extensions", {}).get("code") for e in self.errors]
+
+
+async def gql(
+    client: httpx.AsyncClient, query: str, variables: dict[str, Any] | None = None
+) -> GraphQLResult:
+    response = await client.post("/graphql", json={"query": query, "variables": variables or {}})
+    assert response.status_code == 200, response.text
+    result = GraphQLResult(response.json())
+    result.response = response
+    return result
+
+
+async def ok(
+    client: httpx.AsyncClient, query: str, variables: dict[str, Any] | None = None
+) -> Any:
+    """Run a query that must succeed and return its data."""
+    result = await gql(client, query, variables)
+    assert not result.errors, result.errors
+    return result.data
