@@ -127,3 +127,54 @@ async def test_first_zero_is_an_empty_page(client):
 async def test_unknown_sort_key_is_a_validation_error(client):
     result = await gql(client, PAGE, {"first": 1, "sort": "POPULARITY", "reverse": False})
     assert result.errors and "POPULARITY" in result.errors[0]["message"]
+
+
+async def test_rows_added_between_pages_cause_no_duplicates_or_gaps(fresh_db):
+    """Keyset cursors: a product inserted before the cursor does not shift the next page."""
+    from sqlalchemy import text
+
+    from domain.catalog.service import refresh_rollups
+    from domain.db import create_engine
+    from tests.conftest import client_for
+
+    engine = create_engine(fresh_db, pool_size=2)
+    try:
+        async with client_for(engine) as c:
+            variables = {"sort": "PRICE", "reverse": False}
+            before_insert = await walk_forward(c, 100, **variables)
+            first = await ok(c, PAGE, {"first": 10, **variables})
+            seen = [e["node"]["id"] for e in first["products"]["edges"]]
+            async with engine.begin() as conn:
+                pid = (
+                    await conn.execute(
+                        text(
+                            "INSERT INTO products (slug, name, tax_class) "
+                            "VALUES ('re-nhat', 'Tất rẻ nhất', 'STANDARD') RETURNING id"
+                        )
+                    )
+                ).scalar_one()
+                await conn.execute(
+                    text(
+                        "INSERT INTO product_variants (product_id, sku, title, price) "
+                        "VALUES (:p, 'CHEAP-1', 'Một cỡ', 1000)"
+                    ),
+                    {"p": pid},
+                )
+                from sqlalchemy.ext.asyncio import AsyncSession
+
+                await refresh_rollups(AsyncSession(bind=conn), [pid])
+            after = first["products"]["pageInfo"]["endCursor"]
+            rest = await walk_forward_from(c, after, **variables)
+            assert seen + rest == before_insert
+    finally:
+        await engine.dispose()
+
+
+async def walk_forward_from(client, after: str, **variables) -> list[str]:
+    ids: list[str] = []
+    while True:
+        data = await ok(client, PAGE, {"first": 10, "after": after, **variables})
+        ids += [e["node"]["id"] for e in data["products"]["edges"]]
+        if not data["products"]["pageInfo"]["hasNextPage"]:
+            return ids
+        after = data["products"]["pageInfo"]["endCursor"]

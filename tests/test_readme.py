@@ -1,0 +1,24 @@
+"""The README's example queries run as written and return data."""
+
+from __future__ import annotations
+
+import base64
+import re
+from pathlib import Path
+
+from tests.conftest import ok
+
+README = Path(__file__).resolve().parents[1] / "README.md"
+
+
+def examples() -> list[str]:
+    return re.findall(r"```graphql\n(.*?)```", README.read_text(encoding="utf-8"), re.S)
+
+
+async def test_readme_examples_run(client):
+    queries = examples()
+    assert len(queries) >= 3
+    variant = base64.urlsafe_b64encode(b"ProductVariant:1").decode().rstrip("=")
+    for query in queries:
+        data = await ok(client, query, {"variant": variant} if "$variant" in query else None)
+        assert all(value for value in data.values()), (query, data)
