@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import AsyncIterator
 
+import structlog
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from starlette.applications import Starlette
@@ -16,6 +17,7 @@ from starlette.routing import Route
 from api.config import Settings, asyncpg_url
 from api.core.db import install_statement_counter
 from api.http import OmniGraphQL
+from api.logging import configure_logging
 from api.middleware import RequestContextMiddleware
 from api.migrate import current_revision, head_revision
 from api.schema import schema
@@ -25,6 +27,8 @@ from domain.db import create_engine
 def create_app(settings: Settings | None = None, engine: AsyncEngine | None = None) -> Starlette:
     """The ASGI app. Pass an engine to share one (tests); else one is made from settings."""
     settings = settings or Settings.from_env()
+    if not structlog.is_configured():
+        configure_logging(settings.log_level, json=settings.is_production)
     owns_engine = engine is None
     if engine is None:
         if not settings.database_url:
@@ -90,8 +94,6 @@ def create_app(settings: Settings | None = None, engine: AsyncEngine | None = No
 
 def create_app_from_env() -> Starlette:
     """Factory for `uvicorn --factory` and worker processes."""
-    from api.logging import configure_logging
-
     settings = Settings.from_env()
     configure_logging(settings.log_level, json=settings.is_production)
     return create_app(settings)

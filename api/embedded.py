@@ -30,9 +30,7 @@ class EmbeddedPostgres:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # platformdirs' XDG_RUNTIME_DIR notice
-            self._server = get_server(
-                self.data_dir / "pgdata", cleanup_mode="stop"
-            )
+            self._server = get_server(self.data_dir / "pgdata", cleanup_mode="stop")
 
     @property
     def socket_dir(self) -> str:

@@ -7,7 +7,14 @@ from typing import Any
 
 import strawberry
 from graphql import GraphQLError
-from strawberry.extensions import MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter
+from strawberry.extensions import (
+    AddValidationRules,
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    ParserCache,
+    QueryDepthLimiter,
+    ValidationCache,
+)
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
@@ -22,6 +29,15 @@ Query = merge_types("Query", (NodeQuery, CatalogQuery, StoresQuery))
 Query.__strawberry_definition__.description = (  # type: ignore[attr-defined]
     "Read access to the catalog, stores and stock. Every channel sees the same data."
 )
+
+
+# The limiters build their validation rule classes when constructed. Building them once
+# keeps the rule tuple identical across requests, so ValidationCache can hit; a fresh
+# limiter per request would make every validation a cache miss.
+LIMIT_RULES = [
+    *QueryDepthLimiter(max_depth=12).validation_rules,
+    *MaxAliasesLimiter(max_alias_count=64).validation_rules,
+]
 
 
 class OmniSchema(strawberry.Schema):
@@ -39,9 +55,11 @@ def build_schema() -> strawberry.Schema:
         types=[Product, ProductVariant, Category, Location],
         extensions=[
             ErrorPolicy,
-            partial(QueryDepthLimiter, max_depth=12),
-            partial(MaxAliasesLimiter, max_alias_count=64),
+            partial(AddValidationRules, LIMIT_RULES),
             partial(MaxTokensLimiter, max_token_count=4000),
+            # Storefronts send the same few documents over and over: parse and validate once.
+            partial(ParserCache, maxsize=256),
+            partial(ValidationCache, maxsize=256),
         ],
     )
 

@@ -99,6 +99,17 @@ class ProductVariant(Node):
     )
     title: str = strawberry.field(description='The option values joined, e.g. "Đen / M".')
     position: int = strawberry.field(description="Sort position among the product's variants.")
+    # Plain fields rather than resolvers: strawberry's per-resolver overhead dominated the
+    # listing page's CPU time (see bench/catalog.py).
+    selected_options: list[NameValue] = strawberry.field(
+        description="The option values that make this variant, e.g. size and colour."
+    )
+    price: Money = strawberry.field(
+        description="The base price (VAT included), the same on every channel."
+    )
+    compare_at_price: Money | None = strawberry.field(
+        description="The reference price shown struck through; null when there is none."
+    )
 
     @classmethod
     def from_model(cls, model: models.ProductVariant) -> ProductVariant:
@@ -109,23 +120,12 @@ class ProductVariant(Node):
             barcode=model.barcode,
             title=model.title,
             position=model.position,
+            selected_options=[NameValue(name=k, value=str(v)) for k, v in model.options.items()],
+            price=Money.of(model.price),
+            compare_at_price=(
+                Money.of(model.compare_at_price) if model.compare_at_price is not None else None
+            ),
         )
-
-    @strawberry.field(description="The option values that make this variant, e.g. size and colour.")
-    def selected_options(self) -> list[NameValue]:
-        return [NameValue(name=k, value=str(v)) for k, v in self.model.options.items()]
-
-    @strawberry.field(description="The base price (VAT included), the same on every channel.")
-    def price(self) -> Money:
-        return Money.of(self.model.price)
-
-    @strawberry.field(
-        description="The reference price shown struck through; null when there is none."
-    )
-    def compare_at_price(self) -> Money | None:
-        if self.model.compare_at_price is None:
-            return None
-        return Money.of(self.model.compare_at_price)
 
     @strawberry.field(description="The product this variant belongs to.")
     async def product(self, info: OmniInfo) -> Product:
@@ -180,6 +180,13 @@ class Product(Node):
     brand: str | None = strawberry.field(description="Brand name; null when unbranded.")
     tax_class: TaxClass = strawberry.field(description="VAT class; prices include this VAT.")
     created_at: datetime = strawberry.field(description="When the product was created (UTC).")
+    attributes: list[NameValue] = strawberry.field(
+        description="Product attributes such as material and origin."
+    )
+    images: list[Image] = strawberry.field(
+        description="Images in display order; the first is the main image."
+    )
+    price_range: PriceRange = strawberry.field(description="The lowest and highest variant price.")
 
     @classmethod
     def from_model(cls, model: models.Product) -> Product:
@@ -192,15 +199,10 @@ class Product(Node):
             brand=model.brand,
             tax_class=TaxClass(model.tax_class.value),
             created_at=model.created_at,
+            attributes=[NameValue(name=k, value=str(v)) for k, v in model.attributes.items()],
+            images=[Image(url=i["url"], alt_text=i.get("alt")) for i in model.images],
+            price_range=PriceRange(min=Money.of(model.price_min), max=Money.of(model.price_max)),
         )
-
-    @strawberry.field(description="Product attributes such as material and origin.")
-    def attributes(self) -> list[NameValue]:
-        return [NameValue(name=k, value=str(v)) for k, v in self.model.attributes.items()]
-
-    @strawberry.field(description="Images in display order; the first is the main image.")
-    def images(self) -> list[Image]:
-        return [Image(url=i["url"], alt_text=i.get("alt")) for i in self.model.images]
 
     @strawberry.field(description="The category of the product; null when uncategorised.")
     async def category(self, info: OmniInfo) -> Category | None:
@@ -214,10 +216,6 @@ class Product(Node):
     async def variants(self, info: OmniInfo) -> list[ProductVariant]:
         variants = await info.context.loaders.variants_by_product.load(self.model.id)
         return [ProductVariant.from_model(v) for v in variants]
-
-    @strawberry.field(description="The lowest and highest variant price.")
-    def price_range(self) -> PriceRange:
-        return PriceRange(min=Money.of(self.model.price_min), max=Money.of(self.model.price_max))
 
     @strawberry.field(
         description="True when at least one variant has a unit available for pickup or delivery."
