@@ -175,9 +175,7 @@ async def gql(
     return result
 
 
-async def ok(
-    client: httpx.AsyncClient, query: str, variables: dict[str, Any] | None = None
-) -> Any:
+async def ok(client: httpx.AsyncClient, query: str, variables: dict[str, Any] | None = None) -> Any:
     """Run a query that must succeed and return its data."""
     result = await gql(client, query, variables)
     assert not result.errors, result.errors

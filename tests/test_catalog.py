@@ -39,9 +39,11 @@ PRODUCT_FIELDS = """
 
 
 async def test_product_by_id_and_slug(client, sql):
-    (pid, slug) = (await sql("SELECT id, slug FROM products WHERE published ORDER BY id LIMIT 1"))[0]
-    by_id = await ok(client, f"{{ product(id: \"{gid('Product', pid)}\") {{ {PRODUCT_FIELDS} }} }}")
-    by_slug = await ok(client, f"{{ product(slug: \"{slug}\") {{ {PRODUCT_FIELDS} }} }}")
+    (pid, slug) = (await sql("SELECT id, slug FROM products WHERE published ORDER BY id LIMIT 1"))[
+        0
+    ]
+    by_id = await ok(client, f'{{ product(id: "{gid("Product", pid)}") {{ {PRODUCT_FIELDS} }} }}')
+    by_slug = await ok(client, f'{{ product(slug: "{slug}") {{ {PRODUCT_FIELDS} }} }}')
     assert by_id == by_slug
     product = by_id["product"]
     assert product["id"] == gid("Product", pid)
@@ -164,9 +166,9 @@ async def test_unpublished_products_are_hidden(client, sql):
     [
         ('{ product(id: "!!!") { id } }', "not a valid ID"),
         (f'{{ product(id: "{gid("Category", 1)}") {{ id }} }}', "must be the ID of a Product"),
-        ('{ product { id } }', "exactly one"),
+        ("{ product { id } }", "exactly one"),
         ('{ product(id: "x", slug: "y") { id } }', "exactly one"),
-        ('{ productVariant { id } }', "exactly one"),
+        ("{ productVariant { id } }", "exactly one"),
         ('{ node(id: "' + gid("Bogus", 1) + '") { id } }', "unknown type"),
         ('{ node(id: "' + "A" * 5000 + '") { id } }', "not a valid ID"),
     ],
@@ -183,7 +185,12 @@ async def test_node_and_nodes(client, sql):
     (vid,) = (await sql("SELECT min(id) FROM product_variants"))[0]
     (cid,) = (await sql("SELECT min(id) FROM categories"))[0]
     (lid,) = (await sql("SELECT min(id) FROM locations"))[0]
-    ids = [gid("Product", pid), gid("ProductVariant", vid), gid("Category", cid), gid("Location", lid)]
+    ids = [
+        gid("Product", pid),
+        gid("ProductVariant", vid),
+        gid("Category", cid),
+        gid("Location", lid),
+    ]
     data = await ok(
         client,
         """query($ids: [ID!]!) { nodes(ids: $ids) { __typename id } }""",
@@ -237,9 +244,13 @@ async def test_category_tree(client, sql):
 
 
 async def test_category_by_slug_and_id(client, sql):
-    (cid, slug) = (await sql("SELECT id, slug FROM categories WHERE parent_id IS NOT NULL LIMIT 1"))[0]
+    (cid, slug) = (
+        await sql("SELECT id, slug FROM categories WHERE parent_id IS NOT NULL LIMIT 1")
+    )[0]
     a = await ok(client, f'{{ category(slug: "{slug}") {{ id name ancestors {{ name }} }} }}')
-    b = await ok(client, f'{{ category(id: "{gid("Category", cid)}") {{ id name ancestors {{ name }} }} }}')
+    b = await ok(
+        client, f'{{ category(id: "{gid("Category", cid)}") {{ id name ancestors {{ name }} }} }}'
+    )
     assert a == b
     assert a["category"]["ancestors"]
 
@@ -293,7 +304,8 @@ async def test_search_brand_and_sku(client, sql):
     import unicodedata
 
     ascii_brand = "".join(
-        c for c in unicodedata.normalize("NFD", brand.replace("đ", "d").replace("Đ", "D"))
+        c
+        for c in unicodedata.normalize("NFD", brand.replace("đ", "d").replace("Đ", "D"))
         if unicodedata.category(c) != "Mn"
     )
     brand_rows = await sql("SELECT name FROM products WHERE published AND brand = :b", b=brand)
@@ -313,7 +325,9 @@ async def test_search_with_like_wildcards_is_literal(client):
 
 async def test_search_too_long_is_a_clear_error(client):
     result = await gql(
-        client, "query($q: String) { products(search: $q) { edges { cursor } } }", {"q": "a" * 10_000}
+        client,
+        "query($q: String) { products(search: $q) { edges { cursor } } }",
+        {"q": "a" * 10_000},
     )
     assert result.error_codes() == ["TOO_LONG"]
     assert "maximum is 200" in result.errors[0]["message"]

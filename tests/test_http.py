@@ -11,7 +11,7 @@ from api.config import Settings
 from domain.catalog import repository
 from tests.conftest import client_for, gql
 
-PRODUCT_NAMES = "{ products(first: 5, search: \"ao thun\") { edges { node { name } } } }"
+PRODUCT_NAMES = '{ products(first: 5, search: "ao thun") { edges { node { name } } } }'
 
 
 async def test_post_json(client):
@@ -164,10 +164,10 @@ async def test_unexpected_exception_is_masked_and_logged(client, monkeypatch):
 @pytest.mark.parametrize(
     "query",
     [
-        "{ product(id: \"!!!\") { id } }",
-        "{ node(id: \"UHJvZHVjdDp4\") { id } }",
+        '{ product(id: "!!!") { id } }',
+        '{ node(id: "UHJvZHVjdDp4") { id } }',
         "{ products(first: -1) { edges { cursor } } }",
-        "{ products(first: 1, after: \"garbage\") { edges { cursor } } }",
+        '{ products(first: 1, after: "garbage") { edges { cursor } } }',
     ],
 )
 async def test_bad_input_is_never_a_500(client, query):

@@ -97,7 +97,9 @@ async def test_sort_orders(client):
 async def test_cursor_from_another_sort_is_refused(client):
     data = await ok(client, PAGE, {"first": 2, "sort": "PRICE", "reverse": False})
     cursor = data["products"]["pageInfo"]["endCursor"]
-    result = await gql(client, PAGE, {"first": 2, "after": cursor, "sort": "NAME", "reverse": False})
+    result = await gql(
+        client, PAGE, {"first": 2, "after": cursor, "sort": "NAME", "reverse": False}
+    )
     assert result.error_codes() == ["INVALID_CURSOR"]
 
 

@@ -59,7 +59,7 @@ async def test_many_aliased_siblings_share_the_session_safely(client):
         for i, term in enumerate(["ao", "quan", "dam", "tui", "giay", "vay", "non", "that"] * 4)
     )
     stores = "\n".join(
-        f's{i}: stores(first: 3) {{ edges {{ node {{ code isOpenNow }} }} }}' for i in range(8)
+        f"s{i}: stores(first: 3) {{ edges {{ node {{ code isOpenNow }} }} }}" for i in range(8)
     )
     result = await gql(client, f"{{ {fields}\n{stores} }}")
     assert not result.errors, result.errors[:3]

@@ -11,7 +11,8 @@ from domain.db import create_engine
 from domain.seed.demo import clear_data, has_data, load_demo_data
 
 SNAPSHOT = {
-    "variants": "SELECT sku, barcode, price::text, options::text FROM product_variants ORDER BY sku",
+    "variants": "SELECT sku, barcode, price::text, options::text "
+    "FROM product_variants ORDER BY sku",
     "stock": "SELECT v.sku, l.code, s.on_hand, s.reserved FROM stock_levels s "
     "JOIN product_variants v ON v.id = s.variant_id JOIN locations l ON l.id = s.location_id "
     "ORDER BY 1, 2",
@@ -53,24 +54,25 @@ async def test_demo_data_meets_the_brief(fresh_db):
             )
             assert cities >= 2
             assert await scalar(s, "SELECT count(*) FROM locations WHERE kind = 'WAREHOUSE'") >= 1
-            pairs = await scalar(
-                s, "SELECT count(*) FROM product_variants CROSS JOIN locations"
-            )
+            pairs = await scalar(s, "SELECT count(*) FROM product_variants CROSS JOIN locations")
             assert await scalar(s, "SELECT count(*) FROM stock_levels") == pairs
             assert await scalar(s, "SELECT count(*) FROM stock_levels WHERE on_hand = 0") > 0
             assert await scalar(s, "SELECT count(DISTINCT on_hand) FROM stock_levels") > 10
             barcodes = (await s.execute(text("SELECT barcode FROM product_variants"))).scalars()
             assert all(ean13_valid(b) for b in barcodes)
             assert await scalar(s, "SELECT count(*) FROM product_variants WHERE price <= 0") == 0
-            assert await scalar(
-                s, "SELECT count(*) FROM locations WHERE opening_hours = '{}'::jsonb"
-            ) == 0
+            assert (
+                await scalar(s, "SELECT count(*) FROM locations WHERE opening_hours = '{}'::jsonb")
+                == 0
+            )
     finally:
         await engine.dispose()
 
 
 async def snapshot(session: AsyncSession) -> dict[str, list[tuple]]:
-    return {k: [tuple(r) for r in (await session.execute(text(q))).all()] for k, q in SNAPSHOT.items()}
+    return {
+        k: [tuple(r) for r in (await session.execute(text(q))).all()] for k, q in SNAPSHOT.items()
+    }
 
 
 async def test_seed_is_deterministic(fresh_db):

@@ -594,3 +594,16 @@ async def test_forged_cursor_is_a_client_error(client, document, near):
     result = await gql(client, STORES_PAGE, variables)
     error = assert_client_error(result, "cursor")
     assert error["extensions"]["code"] == "INVALID_CURSOR"
+
+
+@pytest.mark.parametrize(
+    ("variables", "words"),
+    [
+        ({"first": 2, "last": 2}, ("first", "last")),
+        ({"first": 2, "before": "x"}, ("first", "before")),
+        ({"last": 2, "after": "x"}, ("last", "after")),
+    ],
+)
+async def test_mixed_page_directions_are_errors(client, variables, words):
+    result = await gql(client, STORES_PAGE, variables)
+    assert_client_error(result, *words)
