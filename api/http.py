@@ -58,12 +58,10 @@ class OmniGraphQL(GraphQL[Context, None]):
             response.headers["content-type"] = GRAPHQL_RESPONSE_JSON + "; charset=utf-8"
             # GraphQL over HTTP: a request that could not be executed at all is a 400.
             # Errors without a path come from parsing or validation, before execution.
-            if (
-                isinstance(response_data, dict)
-                and response_data.get("data") is None
-                and all("path" not in e for e in response_data.get("errors") or [{}])
-            ):
-                response.status_code = 400
+            if isinstance(response_data, dict) and response_data.get("data") is None:
+                errors: list[Any] = list(response_data.get("errors") or [])
+                if all("path" not in error for error in errors):
+                    response.status_code = 400
         else:
             response.headers["content-type"] = "application/json; charset=utf-8"
         return response
