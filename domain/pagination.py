@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
@@ -77,17 +78,21 @@ class Cursor:
         return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
     @classmethod
-    def decode(cls, token: str, *, sort: str, arity: int, field: str) -> Cursor:
+    def decode(cls, token: str, *, sort: str, kinds: Sequence[type], field: str) -> Cursor:
+        """Decode a cursor whose values must be of `kinds` (str, int or float), in order.
+
+        Cursors come from clients, so every value is checked before it reaches SQL.
+        """
         try:
             padded = token + "=" * (-len(token) % 4)
             data = json.loads(base64.urlsafe_b64decode(padded.encode()))
-            values = tuple(data["v"])
+            values = tuple(data["v"]) if isinstance(data["v"], list) else None
             made_for = data["s"]
         except (binascii.Error, ValueError, KeyError, TypeError):
-            raise InvalidInput(
-                "The cursor is not valid.", field, InputErrorCode.INVALID_CURSOR
-            ) from None
-        if made_for != sort or len(values) != arity:
+            raise invalid_cursor(field) from None
+        if values is None or not all(_fits(v, k) for v, k in zip(values, kinds, strict=False)):
+            raise invalid_cursor(field)
+        if made_for != sort or len(values) != len(kinds):
             raise InvalidInput(
                 "The cursor was made for another sort order or search; "
                 "start again without a cursor.",
@@ -95,6 +100,20 @@ class Cursor:
                 InputErrorCode.INVALID_CURSOR,
             )
         return cls(made_for, values)
+
+
+def invalid_cursor(field: str) -> InvalidInput:
+    return InvalidInput("The cursor is not valid.", field, InputErrorCode.INVALID_CURSOR)
+
+
+def _fits(value: object, kind: type) -> bool:
+    if isinstance(value, bool):
+        return False
+    if kind is int:
+        return isinstance(value, int) and -(2**63) <= value < 2**63
+    if kind is float:
+        return isinstance(value, int | float) and math.isfinite(value)
+    return isinstance(value, str) and len(value) <= 1000
 
 
 @dataclass(frozen=True, slots=True)

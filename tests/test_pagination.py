@@ -120,6 +120,34 @@ async def test_bad_page_arguments(client, variables, code, needle):
     assert needle in result.errors[0]["message"]
 
 
+def forge(document: object) -> str:
+    import base64
+    import json
+
+    return base64.urlsafe_b64encode(json.dumps(document).encode()).decode().rstrip("=")
+
+
+@pytest.mark.parametrize(
+    ("sort", "values"),
+    [
+        ("RELEVANCE", ["x", "x"]),
+        ("RELEVANCE", [1e400, 1]),
+        ("PRICE", ["abc", 1]),
+        ("PRICE", ["NaN", 1]),
+        ("PRICE", [100, 1]),
+        ("NAME", ["ao", "1"]),
+        ("NAME", ["ao", 2**70]),
+        ("CREATED_AT", ["yesterday", 1]),
+        ("CREATED_AT", ["2026-01-01T00:00:00", 1]),
+        ("CREATED_AT", [None, 1]),
+    ],
+)
+async def test_forged_cursors_are_client_errors(client, sort, values):
+    after = forge({"s": f"{sort}:0:", "v": values})
+    result = await gql(client, PAGE, {"first": 2, "after": after, "sort": sort, "reverse": False})
+    assert result.error_codes() == ["INVALID_CURSOR"], result.errors
+
+
 async def test_first_zero_is_an_empty_page(client):
     data = await ok(client, PAGE, {"first": 0, "sort": "RELEVANCE", "reverse": False})
     assert data["products"]["edges"] == []

@@ -23,15 +23,32 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from domain.catalog.models import Category, Product, ProductVariant
 from domain.catalog.query import ProductQuery, ProductSortKey
 from domain.inventory.models import Location, StockLevel
-from domain.pagination import Cursor, Page, PageRequest
+from domain.pagination import Cursor, Page, PageRequest, invalid_cursor
 
 _normalize = func.omni_normalize
 
-Codec = tuple[Callable[[Any], Any], Callable[[Any], Any]]
-_DECIMAL: Codec = (str, Decimal)
-_DATETIME: Codec = (lambda v: v.isoformat(), datetime.fromisoformat)
-_PLAIN: Codec = (lambda v: v, lambda v: v)
-_FLOAT: Codec = (float, float)
+
+def _aware_datetime(value: str) -> datetime:
+    parsed = datetime.fromisoformat(value)
+    if parsed.tzinfo is None:
+        raise ValueError("naive datetime in cursor")
+    return parsed
+
+
+def _finite_decimal(value: str) -> Decimal:
+    parsed = Decimal(value)
+    if not parsed.is_finite():
+        raise ValueError("non-finite decimal in cursor")
+    return parsed
+
+
+# (encode for the cursor, JSON kind in the cursor, decode from the cursor)
+Codec = tuple[Callable[[Any], Any], type, Callable[[Any], Any]]
+_DECIMAL: Codec = (str, str, _finite_decimal)
+_DATETIME: Codec = (lambda v: v.isoformat(), str, _aware_datetime)
+_TEXT: Codec = (lambda v: v, str, lambda v: v)
+_ID: Codec = (lambda v: v, int, lambda v: v)
+_FLOAT: Codec = (float, float, float)
 
 
 def _available() -> ColumnElement[int]:
@@ -90,7 +107,7 @@ def _sort_columns(
     if key is ProductSortKey.PRICE:
         cols, codecs, ascending = [Product.price_min.expression], [_DECIMAL], True
     elif key is ProductSortKey.NAME:
-        cols, codecs, ascending = [Product.search_name.expression], [_PLAIN], True
+        cols, codecs, ascending = [Product.search_name.expression], [_TEXT], True
     elif key is ProductSortKey.CREATED_AT:
         cols, codecs, ascending = [Product.created_at.expression], [_DATETIME], True
     else:
@@ -107,7 +124,7 @@ def _sort_columns(
         )
         cols, codecs, ascending = [score.label("score")], [_FLOAT], False
     cols_with_id: list[ColumnElement[Any]] = [*cols, Product.id.expression]
-    return cols_with_id, [*codecs, _PLAIN], ascending != query.reverse
+    return cols_with_id, [*codecs, _ID], ascending != query.reverse
 
 
 def _sort_token(query: ProductQuery, terms: Sequence[str]) -> str:
@@ -128,13 +145,14 @@ async def list_products(
 
     stmt = select(Product, *cols[:-1]).where(*_filters(query, terms))
     if page.cursor is not None:
+        field = "before" if backwards else "after"
         cursor = Cursor.decode(
-            page.cursor,
-            sort=sort_token,
-            arity=len(cols),
-            field="before" if backwards else "after",
+            page.cursor, sort=sort_token, kinds=[kind for _, kind, _ in codecs], field=field
         )
-        values = [decode(v) for (_, decode), v in zip(codecs, cursor.values, strict=True)]
+        try:
+            values = [decode(v) for (_, _, decode), v in zip(codecs, cursor.values, strict=True)]
+        except (ValueError, ArithmeticError):
+            raise invalid_cursor(field) from None
         row_key = tuple_(*cols)
         bound = tuple_(*[literal(v, type_=c.type) for v, c in zip(values, cols, strict=True)])
         stmt = stmt.where(row_key > bound if read_ascending else row_key < bound)
@@ -152,7 +170,7 @@ async def list_products(
     for row in rows:
         product: Product = row[0]
         raw = [*row[1:], product.id]
-        encoded = tuple(encode(v) for (encode, _), v in zip(codecs, raw, strict=True))
+        encoded = tuple(encode(v) for (encode, _, _), v in zip(codecs, raw, strict=True))
         items.append(product)
         cursors.append(Cursor(sort_token, encoded).encode())
     return Page(

@@ -109,7 +109,10 @@ async def list_stores(
     stmt = select(Location, *([distance] if distance is not None else [])).where(*conditions)
     if page.cursor is not None:
         cursor = Cursor.decode(
-            page.cursor, sort=sort_token, arity=2, field="before" if backwards else "after"
+            page.cursor,
+            sort=sort_token,
+            kinds=[float if distance is not None else str, int],
+            field="before" if backwards else "after",
         )
         bound = tuple_(
             *[literal(v, type_=c.type) for v, c in zip(cursor.values, sort_cols, strict=True)]
