@@ -51,7 +51,7 @@ def database(settings: Settings) -> Iterator[str]:
 
 async def _seed(url: str, *, reset: bool, only_if_empty: bool) -> str:
     from domain.db import create_engine, import_all_models
-    from domain.seed.demo import clear_data, has_data, load_demo_data
+    from domain.seed.demo import ResetRefused, clear_data, has_data, load_demo_data
 
     import_all_models()
     engine = create_engine(url, pool_size=1, max_overflow=0)
@@ -65,7 +65,10 @@ async def _seed(url: str, *, reset: bool, only_if_empty: bool) -> str:
                     return "Database already has data; demo data not loaded."
                 if not reset:
                     return "Database already has data; use `omni seed --reset` to replace it."
-                await clear_data(session)
+                try:
+                    await clear_data(session)
+                except ResetRefused as refused:
+                    return f"Not reset: {refused}"
             summary = await load_demo_data(session)
             await session.flush()
         return (
@@ -162,6 +165,112 @@ def serve(
     except KeyboardInterrupt:
         pass
     typer.echo("Omni stopped.", err=True)
+
+
+staff_app = typer.Typer(help="Staff users.", no_args_is_help=True)
+jobs_app = typer.Typer(help="Background jobs, run once (e.g. from cron).", no_args_is_help=True)
+app.add_typer(staff_app, name="staff")
+app.add_typer(jobs_app, name="jobs")
+
+
+def _read_password(confirm: bool = True) -> str:
+    if not sys.stdin.isatty():
+        return sys.stdin.readline().rstrip("\n")
+    return str(typer.prompt("Password", hide_input=True, confirmation_prompt=confirm))
+
+
+async def _create_staff(
+    url: str, email: str, name: str, password: str, role: str, store_codes: list[str]
+) -> str:
+    from sqlalchemy import select
+    from sqlalchemy.ext.asyncio import AsyncSession
+
+    from domain.db import create_engine
+    from domain.errors import DomainError
+    from domain.identity.models import StaffRole
+    from domain.identity.service import create_staff
+    from domain.inventory.models import Location
+
+    engine = create_engine(url, pool_size=1, max_overflow=0)
+    try:
+        async with AsyncSession(engine) as session:
+            rows = await session.execute(
+                select(Location.code, Location.id).where(Location.code.in_(store_codes))
+            )
+            by_code = {code: pk for code, pk in rows}
+            if missing := [c for c in store_codes if c not in by_code]:
+                raise typer.BadParameter(f"unknown store code(s): {', '.join(missing)}")
+            try:
+                staff = await create_staff(
+                    session,
+                    email=email,
+                    name=name or email.split("@")[0],
+                    password=password,
+                    role=StaffRole(role),
+                    store_ids=[by_code[c] for c in store_codes],
+                )
+            except DomainError as error:
+                typer.secho(f"Not created: {error.message}", fg="red", err=True)
+                raise typer.Exit(1) from error
+            await session.commit()
+            return f"Created {staff.role.value} {staff.email} (id {staff.id})."
+    finally:
+        await engine.dispose()
+
+
+@staff_app.command("create")
+def staff_create(
+    email: Annotated[str, typer.Option(help="Sign-in email.")],
+    role: Annotated[str, typer.Option(help="ADMIN, STORE_MANAGER or STORE_STAFF.")] = "ADMIN",
+    name: Annotated[str, typer.Option(help="Display name.")] = "",
+    store: Annotated[
+        list[str] | None, typer.Option(help="Store code the user may act on (repeatable).")
+    ] = None,
+) -> None:
+    """Create a staff user; the password is prompted for, or read from standard input."""
+    from api.migrate import upgrade_head
+
+    role = role.upper()
+    if role not in {"ADMIN", "STORE_MANAGER", "STORE_STAFF"}:
+        raise typer.BadParameter(
+            "role must be ADMIN, STORE_MANAGER or STORE_STAFF", param_hint="--role"
+        )
+    password = _read_password()
+    with database(_settings()) as url:
+        upgrade_head(url)
+        typer.echo(asyncio.run(_create_staff(url, email, name, password, role, store or [])))
+
+
+async def _run_job(url: str, name: str) -> str:
+    from sqlalchemy.ext.asyncio import AsyncSession
+
+    from domain.db import create_engine
+    from domain.membership.service import expire_points, recompute_all_tiers
+
+    engine = create_engine(url, pool_size=1, max_overflow=0)
+    try:
+        async with AsyncSession(engine) as session:
+            if name == "expire-points":
+                expired = await expire_points(session)
+                message = f"Expired {expired} points."
+            else:
+                changed = await recompute_all_tiers(session)
+                message = f"Recomputed tiers: {changed} changed."
+            await session.commit()
+            return message
+    finally:
+        await engine.dispose()
+
+
+@jobs_app.command("run")
+def jobs_run(
+    name: Annotated[str, typer.Argument(help="expire-points or recompute-tiers.")],
+) -> None:
+    """Run one job now: `expire-points` (OMNI_POINTS_EXPIRE_DAYS) or `recompute-tiers`."""
+    if name not in {"expire-points", "recompute-tiers"}:
+        raise typer.BadParameter("expire-points or recompute-tiers", param_hint="NAME")
+    with database(_settings()) as url:
+        typer.echo(asyncio.run(_run_job(url, name)))
 
 
 if __name__ == "__main__":

@@ -10,12 +10,18 @@ from starlette.requests import Request
 from strawberry.dataloader import DataLoader
 
 from api.config import Settings
+from api.core.auth import Viewer
 from api.core.db import RequestDb
 from api.core.loaders import mapping_loader
 from domain.catalog import repository as catalog_repo
 from domain.catalog.models import Category, Product, ProductVariant
+from domain.channels import Channel
+from domain.identity import repository as identity_repo
+from domain.identity.models import Customer, CustomerAddress, Device, StaffUser
 from domain.inventory import repository as inventory_repo
 from domain.inventory.models import Location, StockLevel
+from domain.membership import repository as membership_repo
+from domain.membership.models import Membership, PointsEntry, Tier
 
 
 class Loaders:
@@ -56,6 +62,35 @@ class Loaders:
             db, inventory_repo.sellable_product_ids, bool
         )
 
+        self.customer: DataLoader[int, Customer | None] = mapping_loader(
+            db, identity_repo.customers_by_ids
+        )
+        self.addresses_by_customer: DataLoader[int, list[CustomerAddress]] = mapping_loader(
+            db, identity_repo.addresses_by_customer_ids, list
+        )
+        self.address: DataLoader[int, CustomerAddress | None] = mapping_loader(
+            db, identity_repo.addresses_by_ids
+        )
+        self.staff: DataLoader[int, StaffUser | None] = mapping_loader(
+            db, identity_repo.staff_by_ids
+        )
+        self.staff_store_ids: DataLoader[int, list[int]] = mapping_loader(
+            db, identity_repo.store_ids_by_staff_ids, list
+        )
+        self.device: DataLoader[int, Device | None] = mapping_loader(
+            db, identity_repo.devices_by_ids
+        )
+        self.membership_by_customer: DataLoader[int, Membership | None] = mapping_loader(
+            db, membership_repo.memberships_by_customer_ids
+        )
+        self.membership: DataLoader[int, Membership | None] = mapping_loader(
+            db, membership_repo.memberships_by_ids
+        )
+        self.tier: DataLoader[int, Tier | None] = mapping_loader(db, membership_repo.tiers_by_ids)
+        self.points_entry: DataLoader[int, PointsEntry | None] = mapping_loader(
+            db, membership_repo.points_entries_by_ids
+        )
+
         async def load_categories(keys: list[None]) -> list[CategoryTree]:
             categories = await db.run(catalog_repo.all_categories)
             return [CategoryTree(categories) for _ in keys]
@@ -91,6 +126,7 @@ class Context:
     settings: Settings
     db: RequestDb
     request_id: str
+    viewer: Viewer = field(default_factory=lambda: Viewer(channel=Channel.WEB))
     loaders: Loaders = field(init=False)
     extra: dict[str, Any] = field(default_factory=dict)
 

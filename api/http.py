@@ -8,13 +8,14 @@ import orjson
 from cross_web import HTTPException
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import JSONResponse, Response
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.http import GraphQLHTTPResponse
 
 from api.config import Settings
 from api.context import Context
+from api.core.auth import RequestRejected, resolve_viewer
 from api.middleware import current_request_id
 
 GRAPHQL_RESPONSE_JSON = "application/graphql-response+json"
@@ -39,6 +40,10 @@ class OmniGraphQL(GraphQL[Context, None]):
             request, self.settings, self.sessionmaker, current_request_id.get() or "-"
         )
         request.state.omni_context = context
+        settings = self.settings
+        context.viewer = await context.db.run(
+            lambda session: resolve_viewer(request, session, settings.secret_key)
+        )
         return context
 
     def encode_json(self, data: object) -> bytes:
@@ -86,6 +91,11 @@ class OmniGraphQL(GraphQL[Context, None]):
     async def run(self, request: Any, context: Any = None, root_value: Any = None) -> Any:
         try:
             return await super().run(request)
+        except RequestRejected as rejected:
+            return JSONResponse(
+                {"errors": [{"message": rejected.message, "extensions": {"code": rejected.code}}]},
+                status_code=rejected.status,
+            )
         finally:
             omni_context: Context | None = getattr(request.state, "omni_context", None)
             if omni_context is not None:

@@ -22,12 +22,22 @@ from api.catalog.queries import CatalogQuery
 from api.catalog.types import Category, Product, ProductVariant
 from api.core.errors import ErrorPolicy
 from api.core.node import NodeQuery
+from api.identity.mutations import IdentityMutation
+from api.identity.queries import IdentityQuery
+from api.identity.types import Customer, CustomerAddress, Device, StaffUser
+from api.membership.mutations import MembershipMutation
+from api.membership.types import Membership, PointsEntry
 from api.stores.queries import StoresQuery
 from api.stores.types import Location
 
-Query = merge_types("Query", (NodeQuery, CatalogQuery, StoresQuery))
+Query = merge_types("Query", (NodeQuery, CatalogQuery, StoresQuery, IdentityQuery))
 Query.__strawberry_definition__.description = (  # type: ignore[attr-defined]
-    "Read access to the catalog, stores and stock. Every channel sees the same data."
+    "Read access to the catalog, stores, stock and the caller's account. Every channel sees "
+    "the same data."
+)
+Mutation = merge_types("Mutation", (IdentityMutation, MembershipMutation))
+Mutation.__strawberry_definition__.description = (  # type: ignore[attr-defined]
+    "Writes. Each mutation is one transaction; expected failures come back in `userErrors`."
 )
 
 
@@ -52,7 +62,19 @@ class OmniSchema(strawberry.Schema):
 def build_schema() -> strawberry.Schema:
     return OmniSchema(
         query=Query,
-        types=[Product, ProductVariant, Category, Location],
+        mutation=Mutation,
+        types=[
+            Product,
+            ProductVariant,
+            Category,
+            Location,
+            Customer,
+            CustomerAddress,
+            StaffUser,
+            Device,
+            Membership,
+            PointsEntry,
+        ],
         extensions=[
             ErrorPolicy,
             partial(AddValidationRules, LIMIT_RULES),

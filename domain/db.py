@@ -35,4 +35,7 @@ def create_engine(url: str, *, pool_size: int = 10, max_overflow: int = 20) -> A
 def import_all_models() -> None:
     """Import every models module so that Base.metadata is complete (Alembic, tests)."""
     from domain.catalog import models as _catalog  # noqa: F401
+    from domain.identity import models as _identity  # noqa: F401
     from domain.inventory import models as _inventory  # noqa: F401
+    from domain.membership import models as _membership  # noqa: F401
+    from domain.notifications import models as _notifications  # noqa: F401

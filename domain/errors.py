@@ -6,13 +6,21 @@ import enum
 
 
 class DomainError(Exception):
-    """An expected failure with a machine-readable code and an optional input field."""
+    """An expected failure with a machine-readable code and an optional input field.
 
-    def __init__(self, code: enum.Enum, message: str, field: str | None = None) -> None:
+    The unit of work rolls back on a DomainError, unless `keep_changes` says that what the
+    service wrote before failing must be committed (a failed sign-in is counted; a reused
+    refresh token revokes its family).
+    """
+
+    def __init__(
+        self, code: enum.Enum, message: str, field: str | None = None, *, keep_changes: bool = False
+    ) -> None:
         super().__init__(message)
         self.code = code
         self.message = message
         self.field = field
+        self.keep_changes = keep_changes
 
 
 class InputErrorCode(enum.StrEnum):
@@ -28,3 +36,13 @@ class InvalidInput(DomainError):
         self, message: str, field: str | None = None, code: InputErrorCode = InputErrorCode.INVALID
     ) -> None:
         super().__init__(code, message, field)
+
+
+class AccessErrorCode(enum.StrEnum):
+    UNAUTHENTICATED = "UNAUTHENTICATED"
+    FORBIDDEN = "FORBIDDEN"
+
+
+class AccessDenied(DomainError):
+    def __init__(self, code: AccessErrorCode, message: str) -> None:
+        super().__init__(code, message)

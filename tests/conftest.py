@@ -126,6 +126,21 @@ async def empty_db(pg_server: PgServer) -> AsyncIterator[str]:
     await pg_server.drop_database(name)
 
 
+@pytest.fixture
+async def engine(fresh_db: str) -> AsyncIterator[AsyncEngine]:
+    """An engine on a private copy of the demo database (for tests that write)."""
+    engine = create_engine(fresh_db, pool_size=5)
+    yield engine
+    await engine.dispose()
+
+
+@pytest.fixture
+async def writer(engine: AsyncEngine) -> AsyncIterator[httpx.AsyncClient]:
+    """An ASGI client on a private copy of the demo database."""
+    async with client_for(engine, secret_key="test-secret-" + "x" * 32) as c:
+        yield c
+
+
 @pytest.fixture(scope="session")
 async def catalog_engine(pg_server: PgServer, template_db: str) -> AsyncIterator[AsyncEngine]:
     url = await pg_server.create_database("omni_test_catalog", template=template_db)
@@ -166,17 +181,27 @@ class GraphQLResult(dict[str, Any]):
 
 
 async def gql(
-    client: httpx.AsyncClient, query: str, variables: dict[str, Any] | None = None
+    client: httpx.AsyncClient,
+    query: str,
+    variables: dict[str, Any] | None = None,
+    headers: dict[str, str] | None = None,
 ) -> GraphQLResult:
-    response = await client.post("/graphql", json={"query": query, "variables": variables or {}})
+    response = await client.post(
+        "/graphql", json={"query": query, "variables": variables or {}}, headers=headers
+    )
     assert response.status_code == 200, response.text
     result = GraphQLResult(response.json())
     result.response = response
     return result
 
 
-async def ok(client: httpx.AsyncClient, query: str, variables: dict[str, Any] | None = None) -> Any:
+async def ok(
+    client: httpx.AsyncClient,
+    query: str,
+    variables: dict[str, Any] | None = None,
+    headers: dict[str, str] | None = None,
+) -> Any:
     """Run a query that must succeed and return its data."""
-    result = await gql(client, query, variables)
+    result = await gql(client, query, variables, headers)
     assert not result.errors, result.errors
     return result.data

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Annotated
 
 import strawberry
@@ -33,11 +34,87 @@ async def resolve_node(info: OmniInfo, global_id: str) -> Node:
     elif type_name == "Location":
         location = await loaders.location.load(pk)
         node = Location.from_model(location) if location and location.active else None
+    elif type_name in PRIVATE_TYPES:
+        node = await PRIVATE_TYPES[type_name](info, pk)
     else:
         raise ClientError(f"`id` is not a valid ID: unknown type {type_name[:40]!r}.", field="id")
     if node is None:
         raise NotFound(f"No {type_name} with id {global_id!r}.", "id")
     return node
+
+
+# Private entities answer NOT_FOUND to anyone who may not see them, exactly as for IDs
+# that do not exist, so an ID reveals nothing about who else is a customer.
+async def _customer(info: OmniInfo, pk: int) -> Node | None:
+    from api.identity.types import Customer
+
+    if not info.context.viewer.sees_customer(pk):
+        return None
+    row = await info.context.loaders.customer.load(pk)
+    return Customer.from_model(row) if row else None
+
+
+async def _address(info: OmniInfo, pk: int) -> Node | None:
+    from api.identity.types import CustomerAddress
+
+    row = await info.context.loaders.address.load(pk)
+    if row is None or not info.context.viewer.sees_personal_data(row.customer_id):
+        return None
+    return CustomerAddress.from_model(row)
+
+
+async def _membership(info: OmniInfo, pk: int) -> Node | None:
+    from api.membership.types import Membership
+
+    row = await info.context.loaders.membership.load(pk)
+    if row is None or not info.context.viewer.sees_customer(row.customer_id):
+        return None
+    return Membership.from_model(row)
+
+
+async def _points_entry(info: OmniInfo, pk: int) -> Node | None:
+    from api.membership.types import PointsEntry
+
+    row = await info.context.loaders.points_entry.load(pk)
+    if row is None:
+        return None
+    membership = await info.context.loaders.membership.load(row.membership_id)
+    if membership is None or not info.context.viewer.sees_personal_data(membership.customer_id):
+        return None
+    return PointsEntry.from_model(row)
+
+
+async def _staff_user(info: OmniInfo, pk: int) -> Node | None:
+    from api.identity.types import StaffUser
+
+    staff = info.context.viewer.staff
+    if staff is None or not (staff.is_admin or staff.id == pk):
+        return None
+    row = await info.context.loaders.staff.load(pk)
+    return StaffUser.from_model(row) if row else None
+
+
+async def _device(info: OmniInfo, pk: int) -> Node | None:
+    from api.identity.types import Device
+
+    row = await info.context.loaders.device.load(pk)
+    if row is None:
+        return None
+    viewer = info.context.viewer
+    own = viewer.device is not None and viewer.device.id == pk
+    if not own and (viewer.staff is None or not viewer.staff.can_act_on_store(row.location_id)):
+        return None
+    return Device.from_model(row)
+
+
+PRIVATE_TYPES: dict[str, Callable[[OmniInfo, int], Awaitable[Node | None]]] = {
+    "Customer": _customer,
+    "CustomerAddress": _address,
+    "Membership": _membership,
+    "PointsEntry": _points_entry,
+    "StaffUser": _staff_user,
+    "Device": _device,
+}
 
 
 @strawberry.type

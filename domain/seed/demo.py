@@ -33,8 +33,31 @@ async def has_data(session: AsyncSession) -> bool:
     return bool(await session.scalar(stmt))
 
 
+async def has_people(session: AsyncSession) -> bool:
+    """True when customers, staff or devices exist (they reference stores)."""
+    from domain.identity.models import Customer, Device, StaffUser
+
+    stmt = select(
+        exists(select(Customer.id)) | exists(select(StaffUser.id)) | exists(select(Device.id))
+    )
+    return bool(await session.scalar(stmt))
+
+
+class ResetRefused(Exception):
+    pass
+
+
 async def clear_data(session: AsyncSession) -> None:
-    """Remove all catalogue, location and stock rows and reset their id sequences."""
+    """Remove all catalogue, location and stock rows and reset their id sequences.
+
+    Refuses when customers, staff or devices exist: truncating the stores they reference
+    would take them (and their points) with it.
+    """
+    if await has_people(session):
+        raise ResetRefused(
+            "The database holds customers, staff or devices; a reset would delete them. "
+            "Use a fresh database (or OMNI_DATA_DIR) for demo data instead."
+        )
     await session.execute(
         text(
             "TRUNCATE categories, products, product_variants, locations, stock_levels "

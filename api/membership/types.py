@@ -1,0 +1,189 @@
+"""GraphQL types of membership: tiers, memberships and the points ledger."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from decimal import Decimal
+from typing import TYPE_CHECKING, Annotated
+
+import strawberry
+
+from api.core.ids import to_global_id
+from api.core.types import Money, Node, OmniInfo, PageInfo, page_info, page_request
+from api.identity.types import Channel, _guard_personal
+from domain.membership import models, repository, tiers
+from domain.membership.service import spend_12m
+
+if TYPE_CHECKING:
+    from api.stores.types import Location
+
+
+@strawberry.enum(description="Kinds of points ledger entries.")
+class PointsKind(enum.Enum):
+    EARN = strawberry.enum_value("EARN", description="Points earned on a purchase.")
+    REDEEM = strawberry.enum_value("REDEEM", description="Points spent.")
+    REVERSE = strawberry.enum_value(
+        "REVERSE", description="An earlier entry undone (refund, cancel)."
+    )
+    EXPIRE = strawberry.enum_value("EXPIRE", description="Points that reached their expiry.")
+    ADJUST = strawberry.enum_value("ADJUST", description="A correction by staff, with a reason.")
+
+
+@strawberry.type(
+    description="A membership tier. Tiers are data: thresholds on the last 12 months' spend."
+)
+class MembershipTier:
+    model: strawberry.Private[models.Tier]
+    code: str = strawberry.field(description='Stable code, e.g. "GOLD".')
+    name: str = strawberry.field(description="Display name.")
+    min_spend: Money = strawberry.field(description="Spend in the last 12 months to reach it.")
+    discount_percent: Decimal = strawberry.field(description="Member discount, in percent.")
+    earn_multiplier: Decimal = strawberry.field(description="Multiplier on points earned.")
+
+    @classmethod
+    def from_model(cls, m: models.Tier) -> MembershipTier:
+        return cls(
+            model=m,
+            code=m.code,
+            name=m.name,
+            min_spend=Money.of(m.min_spend),
+            discount_percent=m.discount_percent,
+            earn_multiplier=m.earn_multiplier,
+        )
+
+
+@strawberry.type(description="How far a member is from the next tier.")
+class TierProgress:
+    spend_last_12_months: Money = strawberry.field(description="Qualifying spend, 12 months.")
+    next_tier: MembershipTier | None = strawberry.field(
+        description="The next tier up; null at the top."
+    )
+    remaining_spend: Money = strawberry.field(description="Spend still needed for `nextTier`.")
+
+
+@strawberry.type(description="One line of the points ledger (append-only).")
+class PointsEntry(Node):
+    model: strawberry.Private[models.PointsEntry]
+    kind: PointsKind = strawberry.field(description="What happened.")
+    amount: int = strawberry.field(description="Points added (positive) or taken (negative).")
+    channel: Channel = strawberry.field(description="The channel it happened on.")
+    order_ref: str | None = strawberry.field(description="The related order; null when none.")
+    reason: str = strawberry.field(description="Why (always set for adjustments).")
+    created_at: datetime = strawberry.field(description="When it was recorded.")
+
+    @classmethod
+    def from_model(cls, m: models.PointsEntry) -> PointsEntry:
+        return cls(
+            model=m,
+            id=strawberry.ID(to_global_id("PointsEntry", m.id)),
+            kind=PointsKind(m.kind.value),
+            amount=m.amount,
+            channel=Channel(m.channel.value),
+            order_ref=m.order_ref,
+            reason=m.reason,
+            created_at=m.created_at,
+        )
+
+    @strawberry.field(description="The store it happened in; null online.")
+    async def store(
+        self, info: OmniInfo
+    ) -> Annotated[Location, strawberry.lazy("api.stores.types")] | None:
+        from api.stores.types import Location
+
+        if self.model.location_id is None:
+            return None
+        location = await info.context.loaders.location.load(self.model.location_id)
+        return Location.from_model(location) if location else None
+
+
+@strawberry.type(description="A points entry and its cursor.")
+class PointsEntryEdge:
+    cursor: str = strawberry.field(description="Pass to `after`/`before` to page from here.")
+    node: PointsEntry = strawberry.field(description="The entry.")
+
+
+@strawberry.type(description="A page of the points history, newest first.")
+class PointsEntryConnection:
+    edges: list[PointsEntryEdge] = strawberry.field(description="The entries of this page.")
+    page_info: PageInfo = strawberry.field(description="Cursors and whether more pages exist.")
+
+
+@strawberry.type(description="A customer's membership: card, tier and points.")
+class Membership(Node):
+    model: strawberry.Private[models.Membership]
+    points_balance: int = strawberry.field(
+        description="Points available, on every channel (the sum of the ledger)."
+    )
+
+    @classmethod
+    def from_model(cls, m: models.Membership) -> Membership:
+        return cls(
+            model=m,
+            id=strawberry.ID(to_global_id("Membership", m.id)),
+            points_balance=m.points_balance,
+        )
+
+    @strawberry.field(
+        description="Card number: 12 digits with a Luhn check digit; print it as a barcode or "
+        "QR code, scan it at kiosks and counters."
+    )
+    def card_number(self, info: OmniInfo) -> str:
+        _guard_personal(info, self.model.customer_id)
+        return self.model.card_number
+
+    @strawberry.field(description="When the membership began.")
+    def enrolled_at(self, info: OmniInfo) -> datetime:
+        _guard_personal(info, self.model.customer_id)
+        return self.model.enrolled_at
+
+    @strawberry.field(description="The current tier.")
+    async def tier(self, info: OmniInfo) -> MembershipTier:
+        _guard_personal(info, self.model.customer_id)
+        tier = await info.context.loaders.tier.load(self.model.tier_id)
+        assert tier is not None
+        return MembershipTier.from_model(tier)
+
+    @strawberry.field(description="Spend over the last 12 months and the way to the next tier.")
+    async def progress(self, info: OmniInfo) -> TierProgress:
+        _guard_personal(info, self.model.customer_id)
+
+        async def compute(session):  # type: ignore[no-untyped-def]
+            from domain.membership.service import all_tiers
+
+            return tiers.progress(await all_tiers(session), await spend_12m(session, self.model.id))
+
+        result = await info.context.db.run(compute)
+        return TierProgress(
+            spend_last_12_months=Money.of(result.spend),
+            next_tier=MembershipTier.from_model(result.next) if result.next else None,
+            remaining_spend=Money.of(result.remaining),
+        )
+
+    @strawberry.field(description="The points ledger, newest first (at most 100 per page).")
+    async def points_history(
+        self,
+        info: OmniInfo,
+        first: Annotated[
+            int | None, strawberry.argument(description="Page size forwards (default 20).")
+        ] = None,
+        after: Annotated[
+            str | None, strawberry.argument(description="Start after this cursor.")
+        ] = None,
+        last: Annotated[int | None, strawberry.argument(description="Page size backwards.")] = None,
+        before: Annotated[
+            str | None, strawberry.argument(description="End before this cursor.")
+        ] = None,
+    ) -> PointsEntryConnection:
+        _guard_personal(info, self.model.customer_id)
+        request = page_request(first, after, last, before)
+        page = await info.context.db.run(
+            lambda s: repository.points_history(s, self.model.id, request)
+        )
+        return PointsEntryConnection(
+            edges=[
+                PointsEntryEdge(cursor=c, node=PointsEntry.from_model(e))
+                for e, c in zip(page.items, page.cursors, strict=True)
+            ],
+            page_info=page_info(list(page.cursors), page.has_next_page, page.has_previous_page),
+        )

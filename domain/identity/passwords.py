@@ -1,0 +1,40 @@
+"""Password policy and argon2 hashing."""
+
+from __future__ import annotations
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+from domain.identity.errors import IdentityError, IdentityErrorCode
+
+MIN_LENGTH = 8
+MAX_LENGTH = 128
+POLICY = f"{MIN_LENGTH} to {MAX_LENGTH} characters with at least one letter and one digit"
+
+_hasher = PasswordHasher()
+# Verifying against this when an account does not exist keeps the response time the same,
+# so timing does not reveal which emails and phones have accounts.
+_DUMMY_HASH = _hasher.hash("dummy-password-1")
+
+
+def check_policy(password: str, field: str = "password") -> None:
+    ok = (
+        MIN_LENGTH <= len(password) <= MAX_LENGTH
+        and any(c.isalpha() for c in password)
+        and any(c.isdigit() for c in password)
+    )
+    if not ok:
+        raise IdentityError(
+            IdentityErrorCode.WEAK_PASSWORD, f"The password must have {POLICY}.", field
+        )
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def verify_password(password_hash: str | None, password: str) -> bool:
+    try:
+        return _hasher.verify(password_hash or _DUMMY_HASH, password) and password_hash is not None
+    except (VerificationError, InvalidHashError):
+        return False

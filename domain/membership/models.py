@@ -1,0 +1,141 @@
+"""Memberships, tiers (data, not code), tier changes, spend and the points ledger."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    DateTime,
+    Enum,
+    ForeignKey,
+    Index,
+    Integer,
+    Numeric,
+    String,
+    Text,
+    func,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from domain.catalog.models import MONEY
+from domain.channels import Channel
+from domain.db import Base
+from domain.identity.models import CHANNEL_ENUM
+
+
+class Tier(Base):
+    __tablename__ = "tiers"
+    __table_args__ = (
+        CheckConstraint("min_spend >= 0", name="min_spend_not_negative"),
+        CheckConstraint("discount_percent BETWEEN 0 AND 100", name="discount_percent_range"),
+        CheckConstraint("earn_multiplier >= 0", name="earn_multiplier_not_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(100))
+    min_spend: Mapped[Decimal] = mapped_column(MONEY, unique=True)
+    discount_percent: Mapped[Decimal] = mapped_column(Numeric(5, 2))
+    earn_multiplier: Mapped[Decimal] = mapped_column(Numeric(5, 2))
+
+
+class Membership(Base):
+    __tablename__ = "memberships"
+    __table_args__ = (
+        # The cached balance can never go negative; the ledger stays the source of truth.
+        CheckConstraint("points_balance >= 0", name="points_balance_not_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
+    customer_id: Mapped[int] = mapped_column(
+        ForeignKey("customers.id", ondelete="CASCADE"), unique=True
+    )
+    card_number: Mapped[str] = mapped_column(String(20), unique=True)
+    tier_id: Mapped[int] = mapped_column(ForeignKey("tiers.id"))
+    points_balance: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    enrolled_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now()
+    )
+
+
+class TierChange(Base):
+    __tablename__ = "tier_changes"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
+    membership_id: Mapped[int] = mapped_column(
+        ForeignKey("memberships.id", ondelete="CASCADE"), index=True
+    )
+    from_tier_id: Mapped[int | None] = mapped_column(ForeignKey("tiers.id"))
+    to_tier_id: Mapped[int] = mapped_column(ForeignKey("tiers.id"))
+    spend_12m: Mapped[Decimal] = mapped_column(MONEY)
+    changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class SpendEntry(Base):
+    """Qualifying spend (orders add it, refunds subtract it); tiers look at 12 months."""
+
+    __tablename__ = "spend_entries"
+    __table_args__ = (Index("ix_spend_entries_membership_at", "membership_id", "occurred_at"),)
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
+    membership_id: Mapped[int] = mapped_column(ForeignKey("memberships.id", ondelete="CASCADE"))
+    amount: Mapped[Decimal] = mapped_column(MONEY)
+    occurred_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    order_ref: Mapped[str | None] = mapped_column(String(64))
+
+
+class PointsKind(enum.StrEnum):
+    EARN = "EARN"
+    REDEEM = "REDEEM"
+    REVERSE = "REVERSE"
+    EXPIRE = "EXPIRE"
+    ADJUST = "ADJUST"
+
+
+class ActorKind(enum.StrEnum):
+    CUSTOMER = "CUSTOMER"
+    STAFF = "STAFF"
+    DEVICE = "DEVICE"
+    SYSTEM = "SYSTEM"
+
+
+class PointsEntry(Base):
+    """One append-only line of the points ledger; `amount` is signed."""
+
+    __tablename__ = "points_entries"
+    __table_args__ = (
+        Index("ix_points_entries_membership_id_id", "membership_id", "id"),
+        CheckConstraint("amount <> 0", name="amount_not_zero"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
+    membership_id: Mapped[int] = mapped_column(ForeignKey("memberships.id", ondelete="CASCADE"))
+    kind: Mapped[PointsKind] = mapped_column(Enum(PointsKind, name="points_kind"))
+    amount: Mapped[int] = mapped_column(Integer)
+    channel: Mapped[Channel] = mapped_column(CHANNEL_ENUM)
+    location_id: Mapped[int | None] = mapped_column(ForeignKey("locations.id", ondelete="SET NULL"))
+    order_ref: Mapped[str | None] = mapped_column(String(64))
+    reason: Mapped[str] = mapped_column(Text, default="", server_default="")
+    actor_kind: Mapped[ActorKind] = mapped_column(Enum(ActorKind, name="actor_kind"))
+    actor_id: Mapped[int | None] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class MembershipClaim(Base):
+    """A one-time code sent by SMS so an enrolled member can set a password online."""
+
+    __tablename__ = "membership_claims"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
+    customer_id: Mapped[int] = mapped_column(
+        ForeignKey("customers.id", ondelete="CASCADE"), index=True
+    )
+    code_hash: Mapped[str] = mapped_column(String(64))
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    consumed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
