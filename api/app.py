@@ -21,12 +21,13 @@ from api.logging import configure_logging
 from api.middleware import RequestContextMiddleware
 from api.migrate import current_revision, head_revision
 from api.schema import schema
-from domain.db import create_engine
+from domain.db import create_engine, import_all_models
 
 
 def create_app(settings: Settings | None = None, engine: AsyncEngine | None = None) -> Starlette:
     """The ASGI app. Pass an engine to share one (tests); else one is made from settings."""
     settings = settings or Settings.from_env()
+    import_all_models()
     if not structlog.is_configured():
         configure_logging(settings.log_level, json=settings.is_production)
     owns_engine = engine is None

@@ -185,15 +185,16 @@ async def _create_staff(
     from sqlalchemy import select
     from sqlalchemy.ext.asyncio import AsyncSession
 
-    from domain.db import create_engine
+    from domain.db import create_engine, import_all_models
     from domain.errors import DomainError
     from domain.identity.models import StaffRole
     from domain.identity.service import create_staff
     from domain.inventory.models import Location
 
+    import_all_models()
     engine = create_engine(url, pool_size=1, max_overflow=0)
     try:
-        async with AsyncSession(engine) as session:
+        async with AsyncSession(engine, expire_on_commit=False) as session:
             rows = await session.execute(
                 select(Location.code, Location.id).where(Location.code.in_(store_codes))
             )
@@ -244,9 +245,10 @@ def staff_create(
 async def _run_job(url: str, name: str) -> str:
     from sqlalchemy.ext.asyncio import AsyncSession
 
-    from domain.db import create_engine
+    from domain.db import create_engine, import_all_models
     from domain.membership.service import expire_points, recompute_all_tiers
 
+    import_all_models()
     engine = create_engine(url, pool_size=1, max_overflow=0)
     try:
         async with AsyncSession(engine) as session:

@@ -18,6 +18,11 @@
 
 Everything stops by itself: the server gets SIGTERM in a `finally`, and the embedded
 PostgreSQL is stopped when this script started it.
+
+wrk is Debian's `wrk` package (`apt-get install wrk`); without it the Python client is used,
+which costs the server some CPU (shown in the CPU table). The machine should be otherwise
+idle: the CPU table's "others" column shows how much of it went to other processes while
+measuring, and figures taken with a busy "others" understate the server.
 """
 
 from __future__ import annotations
@@ -25,6 +30,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import base64
+import contextlib
+import dataclasses
 import json
 import math
 import os
@@ -35,6 +42,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -95,7 +103,7 @@ class Options:
     page_size: int
     store: int
     client: str
-    server_env: dict[str, str] = field(default_factory=dict)
+    json_path: Path | None = None
 
 
 def parse_args(argv: Sequence[str] | None = None) -> Options:
@@ -126,9 +134,7 @@ def parse_args(argv: Sequence[str] | None = None) -> Options:
     )
     parser.add_argument("--workers", type=int, default=2, help="Server worker processes.")
     parser.add_argument("--port", type=int, default=0, help="Server port (0: a free one).")
-    parser.add_argument(
-        "--concurrency", default="1,32", help="Comma-separated concurrency levels."
-    )
+    parser.add_argument("--concurrency", default="1,32", help="Comma-separated concurrency levels.")
     parser.add_argument("--duration", type=float, default=10.0, help="Seconds measured.")
     parser.add_argument("--warmup", type=float, default=3.0, help="Warm-up seconds per level.")
     parser.add_argument(
@@ -150,6 +156,9 @@ def parse_args(argv: Sequence[str] | None = None) -> Options:
         default="auto",
         help="Load generator: wrk, a minimal asyncio HTTP client (python) or httpx; "
         "auto takes wrk when it is on PATH, else python.",
+    )
+    parser.add_argument(
+        "--json", type=Path, default=None, help="Also write the figures to this JSON file."
     )
     args = parser.parse_args(argv)
     try:
@@ -186,6 +195,7 @@ def parse_args(argv: Sequence[str] | None = None) -> Options:
         page_size=args.page_size,
         store=args.store,
         client=client,
+        json_path=args.json,
     )
 
 
@@ -200,9 +210,7 @@ def with_database(url: str, database: str) -> str:
 
     from api.config import asyncpg_url
 
-    return (
-        make_url(asyncpg_url(url)).set(database=database).render_as_string(hide_password=False)
-    )
+    return make_url(asyncpg_url(url)).set(database=database).render_as_string(hide_password=False)
 
 
 def connect_kwargs(url: str) -> dict[str, Any]:
@@ -457,6 +465,13 @@ async def build_catalog(url: str, sizes: Sizes, *, regenerate: bool) -> float | 
             return None
         started = time.perf_counter()
         async with conn.transaction():
+            # The rows are consistent by construction: skip the per-row foreign-key
+            # triggers when allowed (superuser, as on the embedded server).
+            try:
+                async with conn.transaction():
+                    await conn.execute("SET LOCAL session_replication_role = replica")
+            except asyncpg.InsufficientPrivilegeError:
+                pass
             for sql, params in GENERATE_SQL:
                 step = time.perf_counter()
                 await conn.execute(sql, *params(sizes))
@@ -487,7 +502,7 @@ def _first_words(sql: str) -> str:
     words = sql.split()
     if words[0] == "INSERT":
         return f"INSERT {words[2]}"
-    return " ".join(words[:2])
+    return "setval" if "setval" in sql else words[0]
 
 
 # --------------------------------------------------------------------------------------
@@ -543,12 +558,12 @@ class Server:
                 start_new_session=True,
             )
 
-    async def wait_ready(self, timeout: float = READY_TIMEOUT_S) -> float:
+    async def wait_ready(self, limit: float = READY_TIMEOUT_S) -> float:
         import httpx
 
         assert self.process is not None
         started = time.perf_counter()
-        deadline = started + timeout
+        deadline = started + limit
         async with httpx.AsyncClient(base_url=self.base, timeout=5.0) as client:
             while time.perf_counter() < deadline:
                 if self.process.poll() is not None:
@@ -561,7 +576,7 @@ class Server:
                 except httpx.HTTPError:
                     pass
                 await asyncio.sleep(0.2)
-        raise RuntimeError(f"the server was not ready within {timeout:.0f} s:\n{self.log_tail()}")
+        raise RuntimeError(f"the server was not ready within {limit:.0f} s:\n{self.log_tail()}")
 
     def log_tail(self, lines: int = 30) -> str:
         try:
@@ -588,44 +603,130 @@ class Server:
 # --------------------------------------------------------------------------------------
 
 
-class CpuMeter:
-    """CPU seconds used by the server's process tree and by PostgreSQL."""
+@dataclass(frozen=True)
+class CpuSample:
+    """Cumulative CPU seconds at one moment."""
 
-    def __init__(self, server_pid: int, postmaster_pid: int | None) -> None:
+    server_by_pid: dict[int, float]
+    postgres: float
+    machine_busy: float
+    # Established client connections held by each server process.
+    connections_by_pid: dict[int, int] = field(default_factory=dict)
+
+    @property
+    def server(self) -> float:
+        return sum(self.server_by_pid.values())
+
+
+class CpuMeter:
+    """CPU seconds used by the server's processes, by PostgreSQL and by the whole machine."""
+
+    def __init__(self, server_pid: int, postmaster_pid: int | None, port: int) -> None:
         self.server_pid = server_pid
         self.postmaster_pid = postmaster_pid
+        self.port = port
 
-    @staticmethod
-    def _tree(pid: int | None) -> float:
-        if pid is None:
-            return 0.0
+    def _connections(self, pids: Sequence[int]) -> dict[int, int]:
         try:
             import psutil
         except ImportError:
-            return math.nan
-        total = 0.0
+            return {}
+        found: dict[int, int] = {}
+        for pid in pids:
+            try:
+                connections = psutil.Process(pid).net_connections(kind="tcp")
+            except psutil.Error:
+                continue
+            found[pid] = sum(
+                1
+                for c in connections
+                if c.status == psutil.CONN_ESTABLISHED and c.laddr and c.laddr.port == self.port
+            )
+        return found
+
+    @staticmethod
+    def _tree(pid: int | None) -> dict[int, float]:
+        if pid is None:
+            return {}
+        try:
+            import psutil
+        except ImportError:
+            return {}
         try:
             root = psutil.Process(pid)
             processes = [root, *root.children(recursive=True)]
         except psutil.Error:
-            return math.nan
+            return {}
+        found: dict[int, float] = {}
         for process in processes:
             try:
                 times = process.cpu_times()
-                total += times.user + times.system
             except psutil.Error:
                 continue
-        return total
+            found[process.pid] = times.user + times.system
+        return found
 
-    def sample(self) -> tuple[float, float]:
-        return self._tree(self.server_pid), self._tree(self.postmaster_pid)
+    @staticmethod
+    def _machine_busy() -> float:
+        """Busy CPU seconds of all cores since boot (Linux /proc/stat), NaN elsewhere."""
+        try:
+            with open("/proc/stat", encoding="ascii") as stat:
+                fields = [int(v) for v in stat.readline().split()[1:]]
+        except (OSError, ValueError):
+            return math.nan
+        user, nice, system, _idle, _iowait, irq, softirq, steal = (fields + [0] * 8)[:8]
+        return (user + nice + system + irq + softirq + steal) / os.sysconf("SC_CLK_TCK")
+
+    def sample(self, connections: bool = False) -> CpuSample:
+        server = self._tree(self.server_pid)
+        return CpuSample(
+            server_by_pid=server,
+            postgres=(
+                sum(self._tree(self.postmaster_pid).values())
+                if self.postmaster_pid is not None
+                else math.nan
+            ),
+            machine_busy=self._machine_busy(),
+            connections_by_pid=self._connections(list(server)) if connections else {},
+        )
 
 
-def postmaster_pid(pgdata: Path) -> int | None:
+def cpu_delta(result: LevelResult, before: CpuSample, after: CpuSample, client: float) -> None:
+    """Fill the CPU figures of `result` from two samples and the client's CPU seconds."""
+    result.server_cpu = after.server - before.server
+    result.postgres_cpu = after.postgres - before.postgres
+    result.client_cpu = client
+    result.machine_cpu = after.machine_busy - before.machine_busy
+    workers = sorted(
+        (
+            (after.server_by_pid[pid] - before.server_by_pid.get(pid, 0.0),
+             after.connections_by_pid.get(pid, 0))
+            for pid in after.server_by_pid
+        ),
+        reverse=True,
+    )  # fmt: skip
+    result.worker_cpu = [cpu for cpu, _ in workers]
+    result.worker_connections = [n for _, n in workers]
+
+
+async def postmaster_pid(url: str) -> int | None:
+    """The PostgreSQL server's main process when it runs on this machine, else None."""
+    import asyncpg
+
     try:
-        return int((pgdata / "postmaster.pid").read_text().split()[0])
-    except (OSError, ValueError, IndexError):
+        import psutil
+    except ImportError:
         return None
+    conn = await asyncpg.connect(**connect_kwargs(url))
+    try:
+        backend: int = await conn.fetchval("SELECT pg_backend_pid()")
+        # Asked while the backend lives: it ends with the connection.
+        parent = psutil.Process(backend).parent()
+    except psutil.Error:
+        return None  # another machine (or container)
+    finally:
+        await conn.close()
+    return parent.pid if parent is not None else None
 
 
 def own_cpu() -> float:
@@ -707,6 +808,8 @@ async def collect_bodies(base: str, opts: Options) -> tuple[list[bytes], dict[st
                 "/graphql", content=body, headers={"content-type": "application/json"}
             )
             problem = response_error(response.status_code, response.content, opts.page_size)
+            if problem == "short page" and bodies:
+                break  # only full pages are requested, so every response can be checked
             if problem:
                 raise RuntimeError(f"the listing query failed: {problem}\n{response.text[:500]}")
             bodies.append(body)
@@ -721,6 +824,7 @@ async def collect_bodies(base: str, opts: Options) -> tuple[list[bytes], dict[st
             if not page_info["hasNextPage"]:
                 break
             after = page_info["endCursor"]
+    sample["pages"] = len(bodies)
     return bodies, sample
 
 
@@ -744,6 +848,9 @@ class LevelResult:
     server_cpu: float = math.nan
     postgres_cpu: float = math.nan
     client_cpu: float = math.nan
+    machine_cpu: float = math.nan
+    worker_cpu: list[float] = field(default_factory=list)
+    worker_connections: list[int] = field(default_factory=list)
 
     @property
     def rps(self) -> float:
@@ -777,10 +884,13 @@ class HttpConnection:
         self.reader: asyncio.StreamReader | None = None
         self.writer: asyncio.StreamWriter | None = None
 
-    async def request(self, raw: bytes) -> tuple[int, dict[str, str], bytes]:
+    async def connect(self) -> None:
         if self.writer is None:
             self.reader, self.writer = await asyncio.open_connection(HOST, self.port)
-        assert self.reader is not None
+
+    async def request(self, raw: bytes) -> tuple[int, dict[str, str], bytes]:
+        await self.connect()
+        assert self.reader is not None and self.writer is not None
         self.writer.write(raw)
         head = await self.reader.readuntil(b"\r\n\r\n")
         lines = head.decode("latin-1").split("\r\n")
@@ -811,10 +921,8 @@ class HttpConnection:
     async def close(self) -> None:
         if self.writer is not None:
             self.writer.close()
-            try:
+            with contextlib.suppress(OSError):
                 await self.writer.wait_closed()
-            except OSError:
-                pass
         self.reader = self.writer = None
 
 
@@ -836,15 +944,22 @@ async def python_level(
     result = LevelResult(concurrency)
     raws = [raw_request(port, b) for b in bodies]
     loop = asyncio.get_running_loop()
+    connections = [HttpConnection(port) for _ in range(concurrency)]
+    if kind == "python":
+        # Connect one at a time while the server is idle, so that the kernel hands the
+        # connections to all worker processes: opened in one burst, they tend to pile up
+        # on whichever worker accepts first, which then does all the work.
+        for conn in connections:
+            await conn.connect()
+            await asyncio.sleep(0.01)
     measure_start = loop.time() + opts.warmup
     measure_end = measure_start + opts.duration
     sent = 0
-    samples: dict[str, tuple[float, float, float]] = {}
+    samples: dict[str, tuple[CpuSample, float]] = {}
 
     async def sample_at(name: str, when: float) -> None:
         await asyncio.sleep(max(0.0, when - loop.time()))
-        server, postgres = meter.sample()
-        samples[name] = (server, postgres, own_cpu())
+        samples[name] = (meter.sample(connections=name == "end"), own_cpu())
 
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
     async with httpx.AsyncClient(
@@ -863,7 +978,7 @@ async def python_level(
 
         async def worker(number: int) -> None:
             nonlocal sent
-            conn = HttpConnection(port)
+            conn = connections[number]
             n = number
             try:
                 while loop.time() < measure_end and sent < opts.max_requests:
@@ -877,8 +992,13 @@ async def python_level(
                             status, headers, body = await send(conn, n % len(bodies))
                         problem = response_error(status, body, opts.page_size)
                         sql = int(headers.get(SQL_COUNT_HEADER, "0"))
-                    except (OSError, TimeoutError, asyncio.IncompleteReadError, ValueError,
-                            httpx.HTTPError) as error:  # fmt: skip
+                    except (
+                        OSError,
+                        TimeoutError,
+                        asyncio.IncompleteReadError,
+                        ValueError,
+                        httpx.HTTPError,
+                    ) as error:
                         problem = f"{type(error).__name__}: {error}"
                         await conn.close()
                     finished = loop.time()
@@ -901,12 +1021,8 @@ async def python_level(
         )
     result.seconds = opts.duration
     if "start" in samples and "end" in samples:
-        s0, s1 = samples["start"], samples["end"]
-        result.server_cpu, result.postgres_cpu, result.client_cpu = (
-            s1[0] - s0[0],
-            s1[1] - s0[1],
-            s1[2] - s0[2],
-        )
+        (before, client0), (after, client1) = samples["start"], samples["end"]
+        cpu_delta(result, before, after, client1 - client0)
     return result
 
 
@@ -957,11 +1073,12 @@ function done(summary, latency, requests)
     smax = math.max(smax, t:get("sql_max"))
     if fe == "" then fe = t:get("first_error") end
   end
+  fe = string.gsub(fe, '[%c"\\\\]', " ")
   local se = summary.errors
   io.write(string.format(
     "BENCH {{\\"requests\\": %d, \\"duration_us\\": %d, \\"responses\\": %d, \\"errors\\": %d, " ..
     "\\"socket_errors\\": %d, \\"sql\\": %d, \\"sql_min\\": %d, \\"sql_max\\": %d, " ..
-    "\\"p50\\": %f, \\"p90\\": %f, \\"p99\\": %f, \\"max\\": %f, \\"first_error\\": %q}}\\n",
+    "\\"p50\\": %f, \\"p90\\": %f, \\"p99\\": %f, \\"max\\": %f, \\"first_error\\": \\"%s\\"}}\\n",
     summary.requests, summary.duration, r, e,
     se.connect + se.read + se.write + se.timeout, s, smin, smax,
     latency:percentile(50) / 1000, latency:percentile(90) / 1000,
@@ -1012,11 +1129,17 @@ def wrk_level(
         bound = opts.duration + REQUEST_TIMEOUT_S + 30
         if opts.warmup > 0:
             run_wrk(port, script, concurrency, opts.warmup, bound)
-        server0, postgres0 = meter.sample()
-        client0 = children_cpu()
-        stats = run_wrk(port, script, concurrency, opts.duration, bound)
-        server1, postgres1 = meter.sample()
-        client1 = children_cpu()
+        before, client0 = meter.sample(), children_cpu()
+        midway: list[CpuSample] = []
+        timer = threading.Timer(opts.duration / 2, lambda: midway.append(meter.sample(True)))
+        timer.start()
+        try:
+            stats = run_wrk(port, script, concurrency, opts.duration, bound)
+        finally:
+            timer.cancel()
+        after, client1 = meter.sample(), children_cpu()
+        if midway:
+            after = dataclasses.replace(after, connections_by_pid=midway[0].connections_by_pid)
     result = LevelResult(concurrency)
     result.seconds = stats["duration_us"] / 1e6
     result.requests = stats["requests"]
@@ -1027,9 +1150,7 @@ def wrk_level(
     result.first_error = stats["first_error"] or None
     result.percentiles_ms = {50: stats["p50"], 90: stats["p90"], 99: stats["p99"]}
     result.latencies_ms = [stats["max"]]
-    result.server_cpu = server1 - server0
-    result.postgres_cpu = postgres1 - postgres0
-    result.client_cpu = client1 - client0
+    cpu_delta(result, before, after, client1 - client0)
     return result
 
 
@@ -1039,29 +1160,53 @@ def wrk_level(
 
 
 def print_table(results: list[LevelResult]) -> None:
-    cores = os.cpu_count() or 1
     header = (
         f"{'conc':>4} {'requests':>8} {'req/s':>8} {'p50 ms':>7} {'p90 ms':>7} {'p99 ms':>7} "
-        f"{'max ms':>7} {'errors':>6} {'SQL/req':>9}  "
-        f"{'CPU ms/req: server':>18} {'postgres':>8} {'client':>6} {'machine':>7}"
+        f"{'max ms':>7} {'errors':>6} {'SQL/req':>9}"
     )
     print(header)
     print("-" * len(header))
     for r in results:
-        n = max(1, r.requests)
-        busy = (r.server_cpu + r.postgres_cpu + r.client_cpu) / (r.seconds * cores) * 100
         sql = f"{r.sql_per_request:.2f}"
         if r.sql_min is not None and r.sql_min != r.sql_max:
             sql += f" ({r.sql_min}-{r.sql_max})"
         print(
             f"{r.concurrency:>4} {r.requests:>8} {r.rps:>8.1f} {r.percentile(50):>7.1f} "
             f"{r.percentile(90):>7.1f} {r.percentile(99):>7.1f} "
-            f"{max(r.latencies_ms, default=math.nan):>7.1f} {r.errors:>6} {sql:>9}  "
-            f"{r.server_cpu * 1000 / n:>18.2f} {r.postgres_cpu * 1000 / n:>8.2f} "
-            f"{r.client_cpu * 1000 / n:>6.2f} {busy:>6.0f}%"
+            f"{max(r.latencies_ms, default=math.nan):>7.1f} {r.errors:>6} {sql:>9}"
         )
         if r.first_error:
             print(f"     first error: {r.first_error}")
+
+
+def print_cpu_table(results: list[LevelResult]) -> None:
+    cores = os.cpu_count() or 1
+    header = (
+        f"{'conc':>4} {'server ms/req':>13} {'postgres ms/req':>15} {'client ms/req':>13}   "
+        f"{'server %':>8} {'by process %':>14} {'conns':>7} {'postgres %':>10} {'client %':>8} "
+        f"{'others %':>8} {'idle %':>6}"
+    )
+    print(header)
+    print("-" * len(header))
+    for r in results:
+        n = max(1, r.requests)
+        capacity = r.seconds * cores / 100  # CPU seconds per percent of the machine
+
+        def pct(seconds: float, capacity: float = capacity) -> float:
+            return seconds / capacity if capacity else math.nan
+
+        # PostgreSQL on another machine (nan) is not ours to count.
+        ours = r.server_cpu + r.client_cpu + (0.0 if math.isnan(r.postgres_cpu) else r.postgres_cpu)
+        busy = [i for i, w in enumerate(r.worker_cpu) if pct(w) >= 0.5]
+        workers = "/".join(f"{pct(r.worker_cpu[i]):.0f}" for i in busy) or "-"
+        conns = "/".join(str(r.worker_connections[i]) for i in busy) or "-"
+        print(
+            f"{r.concurrency:>4} {r.server_cpu * 1000 / n:>13.2f} "
+            f"{r.postgres_cpu * 1000 / n:>15.2f} {r.client_cpu * 1000 / n:>13.2f}   "
+            f"{pct(r.server_cpu):>8.0f} {workers:>14} {conns:>7} {pct(r.postgres_cpu):>10.0f} "
+            f"{pct(r.client_cpu):>8.0f} {max(0.0, pct(r.machine_cpu - ours)):>8.0f} "
+            f"{max(0.0, 100 - pct(r.machine_cpu)):>6.0f}"
+        )
 
 
 # --------------------------------------------------------------------------------------
@@ -1070,16 +1215,15 @@ def print_table(results: list[LevelResult]) -> None:
 
 
 async def load_test(
-    server: Server, opts: Options, pgdata: Path | None
+    server: Server, opts: Options, url: str
 ) -> tuple[list[LevelResult], dict[str, Any]]:
     bodies, sample = await collect_bodies(server.base, opts)
     assert server.process is not None
-    meter = CpuMeter(server.process.pid, postmaster_pid(pgdata) if pgdata else None)
+    meter = CpuMeter(server.process.pid, await postmaster_pid(url), server.port)
     results: list[LevelResult] = []
     for concurrency in opts.concurrency:
         print(
-            f"Concurrency {concurrency}: {opts.warmup:g} s warm-up, {opts.duration:g} s "
-            f"measured …",
+            f"Concurrency {concurrency}: {opts.warmup:g} s warm-up, {opts.duration:g} s measured …",
             flush=True,
         )
         if opts.client == "wrk":
@@ -1087,11 +1231,55 @@ async def load_test(
                 wrk_level, server.port, bodies, concurrency, opts, meter
             )
         else:
-            result = await python_level(
-                server.port, bodies, concurrency, opts, meter, opts.client
-            )
+            result = await python_level(server.port, bodies, concurrency, opts, meter, opts.client)
         results.append(result)
     return results, sample
+
+
+def write_json(
+    path: Path, opts: Options, results: list[LevelResult], generated: float | None
+) -> None:
+    def number(value: float) -> float | None:
+        return None if math.isnan(value) else round(value, 3)
+
+    levels = []
+    for r in results:
+        n = max(1, r.requests)
+        levels.append(
+            {
+                "concurrency": r.concurrency,
+                "requests": r.requests,
+                "seconds": number(r.seconds),
+                "requests_per_second": number(r.rps),
+                "p50_ms": number(r.percentile(50)),
+                "p90_ms": number(r.percentile(90)),
+                "p99_ms": number(r.percentile(99)),
+                "max_ms": number(max(r.latencies_ms, default=math.nan)),
+                "errors": r.errors,
+                "first_error": r.first_error,
+                "sql_per_request": number(r.sql_per_request),
+                "server_cpu_ms_per_request": number(r.server_cpu * 1000 / n),
+                "postgres_cpu_ms_per_request": number(r.postgres_cpu * 1000 / n),
+                "client_cpu_ms_per_request": number(r.client_cpu * 1000 / n),
+                "machine_busy_cpu_seconds": number(r.machine_cpu),
+            }
+        )
+    document = {
+        "sizes": {
+            "products": opts.sizes.products,
+            "variants": opts.sizes.variants,
+            "locations": opts.sizes.locations,
+            "categories": opts.sizes.categories,
+            "stock_levels": opts.sizes.stock_levels,
+        },
+        "generated_seconds": None if generated is None else round(generated, 2),
+        "workers": opts.workers,
+        "client": opts.client,
+        "cpu_count": os.cpu_count(),
+        "levels": levels,
+    }
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(document, indent=2), encoding="utf-8")
 
 
 def describe_client(client: str) -> str:
@@ -1111,7 +1299,6 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     embedded: EmbeddedPostgres | None = None
     server: Server | None = None
-    pgdata: Path | None = None
     try:
         if opts.database_url:
             url = with_database(opts.database_url, opts.database_name)
@@ -1120,8 +1307,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             from api.embedded import EmbeddedPostgres
 
             embedded = EmbeddedPostgres(opts.data_dir)
-            pgdata = embedded.data_dir / "pgdata"
-            print(f"PostgreSQL: embedded, data in {pgdata}", flush=True)
+            print(f"PostgreSQL: embedded, data in {embedded.data_dir / 'pgdata'}", flush=True)
             embedded.start()
             url = embedded.url(opts.database_name)
         asyncio.run(ensure_database(url))
@@ -1150,10 +1336,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         print(f"Client: {describe_client(opts.client)}", flush=True)
 
-        results, sample = asyncio.run(load_test(server, opts, pgdata))
+        results, sample = asyncio.run(load_test(server, opts, url))
         print()
         print(
-            f"Listing page: products(first: {opts.page_size}, after: one of {opts.pages} "
+            f"Listing page: products(first: {opts.page_size}, after: one of {sample['pages']} "
             f"cursors) with {s.variants_per_product} variants each and availableAt(store "
             f"{opts.store}); response {sample['bytes']:,} bytes"
         )
@@ -1164,11 +1350,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         print()
         print_table(results)
         print()
+        print(f"Where the CPU went while measuring (% of all {os.cpu_count()} cores):")
+        print_cpu_table(results)
         print(
-            "CPU ms/req: CPU time per measured request of the server processes, of "
-            "PostgreSQL (all backends) and of the load generator; machine: share of all "
-            "cores busy with the three."
+            "server: all `omni serve` processes (by process: each busy one; conns: the "
+            "client connections it held);\npostgres: all its backends; client: the load "
+            "generator; others: anything else on the machine (should be ~0 for trustworthy "
+            "figures)."
         )
+        if opts.json_path is not None:
+            write_json(opts.json_path, opts, results, generated)
+            print(f"Figures written to {opts.json_path}")
         return 1 if any(r.errors for r in results) else 0
     finally:
         if server is not None:

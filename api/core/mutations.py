@@ -89,9 +89,16 @@ class UserError:
     code: UserErrorCode = strawberry.field(description="Machine-readable reason.")
 
     @classmethod
-    def from_domain(cls, error: DomainError) -> UserError:
+    def from_domain(cls, error: DomainError, arguments: tuple[str, ...] = ()) -> UserError:
+        """`arguments` names the mutation's own arguments; other fields are in `input`."""
+        if error.field is None:
+            path = None
+        elif error.field in arguments:
+            path = [error.field]
+        else:
+            path = ["input", error.field]
         return cls(
-            field=["input", error.field] if error.field else None,
+            field=path,
             message=error.message,
             code=UserErrorCode[str(error.code.value)],
         )
@@ -106,7 +113,9 @@ def forbidden(message: str = "You are not allowed to do this.") -> AccessDenied:
 
 
 async def run_mutation(
-    info: OmniInfo, work: Callable[[AsyncSession], Awaitable[T]]
+    info: OmniInfo,
+    work: Callable[[AsyncSession], Awaitable[T]],
+    arguments: tuple[str, ...] = (),
 ) -> tuple[T | None, list[UserError]]:
     """Run `work` as one transaction: commit on success, roll back on any error.
 
@@ -121,7 +130,7 @@ async def run_mutation(
                 await session.commit()
             else:
                 await session.rollback()
-            return None, [UserError.from_domain(error)]
+            return None, [UserError.from_domain(error, arguments)]
         except BaseException:
             await session.rollback()
             raise

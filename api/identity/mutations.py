@@ -275,6 +275,7 @@ class IdentityMutation:
         result, errors = await run_mutation(
             info,
             lambda s: service.refresh_tokens(s, refresh_token, SubjectKind.CUSTOMER, secret),
+            arguments=("refreshToken",),
         )
         return AccessTokenPayload(
             token=AccessToken.of(result) if result else None, user_errors=errors
@@ -298,7 +299,9 @@ class IdentityMutation:
             return LogoutPayload(
                 logged_out=False, user_errors=[UserError.from_domain(unauthenticated())]
             )
-        _, errors = await run_mutation(info, lambda s: service.logout(s, refresh_token, family))
+        _, errors = await run_mutation(
+            info, lambda s: service.logout(s, refresh_token, family), arguments=("refreshToken",)
+        )
         return LogoutPayload(logged_out=not errors, user_errors=errors)
 
     @strawberry.mutation(description="Change the signed-in customer's profile.")
@@ -350,7 +353,7 @@ class IdentityMutation:
             )
             return CustomerAddress.from_model(address)
 
-        result, errors = await run_mutation(info, work)
+        result, errors = await run_mutation(info, work, arguments=("id",))
         return await _address_payload(info, result, errors)
 
     @strawberry.mutation(description="Remove an address of the signed-in customer.")
@@ -366,7 +369,7 @@ class IdentityMutation:
                 s, _customer_id(viewer), expect_global_id(id, "CustomerAddress")
             )
 
-        _, errors = await run_mutation(info, work)
+        _, errors = await run_mutation(info, work, arguments=("id",))
         return await _address_payload(info, None, errors)
 
     @strawberry.mutation(description="Sign a staff user in.")
@@ -397,7 +400,9 @@ class IdentityMutation:
     ) -> AccessTokenPayload:
         secret = info.context.settings.secret_key
         result, errors = await run_mutation(
-            info, lambda s: service.refresh_tokens(s, refresh_token, SubjectKind.STAFF, secret)
+            info,
+            lambda s: service.refresh_tokens(s, refresh_token, SubjectKind.STAFF, secret),
+            arguments=("refreshToken",),
         )
         return AccessTokenPayload(
             token=AccessToken.of(result) if result else None, user_errors=errors
@@ -441,7 +446,7 @@ class IdentityMutation:
             device = await service.revoke_device(s, _staff(viewer), expect_global_id(id, "Device"))
             return Device.from_model(device)
 
-        result, errors = await run_mutation(info, work)
+        result, errors = await run_mutation(info, work, arguments=("id",))
         return DeviceRevokePayload(device=result, user_errors=errors)
 
     @strawberry.mutation(
@@ -505,8 +510,9 @@ async def _address_payload(
     customer = None
     customer_id = info.context.viewer.customer_id
     if customer_id is not None and not errors:
-        info.context.loaders.customer.clear(customer_id)
-        info.context.loaders.addresses_by_customer.clear(customer_id)
+        # Anything loaded before the change is stale (DataLoader.clear raises on a miss).
+        info.context.loaders.customer.clear_all()
+        info.context.loaders.addresses_by_customer.clear_all()
         row = await info.context.loaders.customer.load(customer_id)
         customer = Customer.from_model(row) if row else None
     return CustomerAddressPayload(address=address, customer=customer, user_errors=errors)

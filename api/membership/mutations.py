@@ -124,7 +124,8 @@ class MembershipMutation:
 
     @strawberry.mutation(
         description="Send a one-time code by SMS so a member enrolled in store can set a "
-        "password online. Codes last 10 minutes; 5 wrong tries spend a code."
+        "password online. Codes last 10 minutes; 5 wrong tries spend a code; at most 3 codes "
+        "per phone an hour (CLAIM_TOO_MANY_ATTEMPTS)."
     )
     async def membership_claim_start(
         self,
@@ -133,7 +134,9 @@ class MembershipMutation:
             str, strawberry.argument(description="The phone the member enrolled with.")
         ],
     ) -> MembershipClaimStartPayload:
-        _, errors = await run_mutation(info, lambda s: service.start_claim(s, phone))
+        _, errors = await run_mutation(
+            info, lambda s: service.start_claim(s, phone), arguments=("phone",)
+        )
         return MembershipClaimStartPayload(code_sent=not errors, user_errors=errors)
 
     @strawberry.mutation(description="Set the password with the SMS code, and sign in.")
@@ -144,6 +147,7 @@ class MembershipMutation:
 
         async def work(s: AsyncSession) -> tuple[Customer, AccessToken]:
             customer = await service.complete_claim(s, input.phone, input.code, input.password)
+            info.context.viewer.granted.add(customer.id)
             tokens = await identity.issue_customer_tokens(s, customer.id, secret)
             return Customer.from_model(customer), AccessToken.of(tokens)
 

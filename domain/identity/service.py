@@ -111,10 +111,14 @@ async def create_customer(
     try:
         async with session.begin_nested():
             await session.flush()
-    except IntegrityError:
+    except IntegrityError as error:
         # A concurrent registration took the email or phone between check and insert.
+        if "uq_customers_phone" in str(error.orig):
+            raise IdentityError(
+                IdentityErrorCode.PHONE_TAKEN, "An account with this phone already exists.", "phone"
+            ) from None
         raise IdentityError(
-            IdentityErrorCode.EMAIL_TAKEN, "An account with this email or phone already exists."
+            IdentityErrorCode.EMAIL_TAKEN, "An account with this email already exists.", "email"
         ) from None
     from domain.membership.service import create_membership
 
@@ -249,6 +253,17 @@ async def remove_address(session: AsyncSession, customer_id: int, address_id: in
             await session.flush()
 
 
+def _identifier_key(identifier: str) -> str:
+    """One spelling per identifier, so "0901 234 567" and "+84901234567" count together."""
+    ident = identifier.strip()[:254]
+    if "@" in ident:
+        return ident
+    try:
+        return normalize_phone(ident)
+    except IdentityError:
+        return ident
+
+
 async def find_customer(session: AsyncSession, identifier: str) -> Customer | None:
     """By email (contains "@") or by phone in any usual spelling."""
     ident = identifier.strip()
@@ -312,14 +327,19 @@ async def _login(
     session: AsyncSession,
     *,
     kind: SubjectKind,
+    identifier: str,
     subject: Customer | StaffUser | None,
     password: str,
     client_address: str | None,
     secret: str,
 ) -> IssuedTokens:
+    # Failures count per identifier whether or not an account has it, so throttling looks
+    # the same for unknown identifiers and does not reveal who has an account.
+    ident_key = f"{kind.value.lower()}-id:{identifier.lower()}"[:200]
     account_key = f"{kind.value.lower()}:{subject.id}" if subject is not None else None
     address_key = f"ip:{client_address}" if client_address else None
     for key, limit in (
+        (ident_key, MAX_FAILURES_PER_ACCOUNT),
         (account_key, MAX_FAILURES_PER_ACCOUNT),
         (address_key, MAX_FAILURES_PER_ADDRESS),
     ):
@@ -331,7 +351,7 @@ async def _login(
     active = not isinstance(subject, StaffUser) or subject.active
     hashed = subject.password_hash if subject is not None and active else None
     if not passwords.verify_password(hashed, password):
-        for key in (account_key, address_key):
+        for key in (ident_key, account_key, address_key):
             if key is not None:
                 session.add(LoginAttempt(key=key))
         await session.flush()
@@ -342,7 +362,9 @@ async def _login(
             keep_changes=True,
         )
     assert subject is not None
-    await session.execute(delete(LoginAttempt).where(LoginAttempt.key == account_key))
+    await session.execute(
+        delete(LoginAttempt).where(LoginAttempt.key.in_([ident_key, account_key]))
+    )
     return await _issue(session, kind, subject.id, secret)
 
 
@@ -353,6 +375,7 @@ async def login_customer(
     return await _login(
         session,
         kind=SubjectKind.CUSTOMER,
+        identifier=_identifier_key(identifier),
         subject=customer,
         password=password[: passwords.MAX_LENGTH + 1],
         client_address=client_address,
@@ -395,6 +418,16 @@ async def refresh_tokens(
         )
     if row.revoked_at is not None or row.expires_at <= now():
         raise invalid
+    if kind is SubjectKind.STAFF:
+        staff = await session.get(StaffUser, row.subject_id)
+        if staff is None or not staff.active:
+            await revoke_family(session, row.family_id)
+            raise IdentityError(
+                IdentityErrorCode.INVALID_REFRESH_TOKEN,
+                "This staff account is disabled.",
+                "refreshToken",
+                keep_changes=True,
+            )
     row.rotated_at = now()
     return await _issue(session, kind, row.subject_id, secret, family_id=row.family_id)
 
@@ -477,6 +510,7 @@ async def login_staff(
     return await _login(
         session,
         kind=SubjectKind.STAFF,
+        identifier=email.strip()[:254],
         subject=staff,
         password=password[: passwords.MAX_LENGTH + 1],
         client_address=client_address,

@@ -21,7 +21,7 @@ from domain.channels import Channel
 from domain.identity import passwords, secrets
 from domain.identity.access import Actor
 from domain.identity.contact import normalize_phone
-from domain.identity.models import Customer
+from domain.identity.models import Customer, LoginAttempt
 from domain.membership import cards, tiers
 from domain.membership.errors import MembershipError, MembershipErrorCode
 from domain.membership.models import (
@@ -39,6 +39,8 @@ from domain.notifications.models import Notification, NotificationChannel
 
 CLAIM_CODE_TTL = timedelta(minutes=10)
 CLAIM_MAX_ATTEMPTS = 5
+CLAIM_MAX_CODES = 3
+CLAIM_WINDOW = timedelta(hours=1)
 SPEND_WINDOW = timedelta(days=365)
 MAX_POINTS_PER_ENTRY = 10_000_000
 
@@ -119,8 +121,24 @@ async def start_claim(session: AsyncSession, phone: str) -> None:
     either way, so the endpoint cannot be used to find out who shops here.
     """
     normalized = normalize_phone(phone)
+    # Limit codes per phone, member or not (the limit must not reveal membership): this
+    # stops SMS flooding and keeps fresh codes from multiplying the guesses.
+    key = f"claim:{normalized}"
+    recent = await session.scalar(
+        select(func.count()).where(
+            LoginAttempt.key == key, LoginAttempt.attempted_at > now() - CLAIM_WINDOW
+        )
+    )
+    if (recent or 0) >= CLAIM_MAX_CODES:
+        raise MembershipError(
+            MembershipErrorCode.CLAIM_TOO_MANY_ATTEMPTS,
+            "Too many codes asked for this phone; try again in an hour.",
+            "phone",
+        )
+    session.add(LoginAttempt(key=key))
     customer = await session.scalar(select(Customer).where(Customer.phone == normalized))
     if customer is None or customer.password_hash is not None:
+        await session.flush()
         return
     await session.execute(
         update(MembershipClaim)
