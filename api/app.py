@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import gc
 from collections.abc import AsyncIterator
 
 import structlog
@@ -72,6 +73,12 @@ def create_app(settings: Settings | None = None, engine: AsyncEngine | None = No
 
     @contextlib.asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
+        if owns_engine:
+            # The ~130k objects built at start-up (schema, models, libraries) live forever;
+            # freezing them keeps every full garbage collection from rescanning them, which
+            # otherwise stalled a worker for ~100 ms every few dozen requests.
+            gc.collect()
+            gc.freeze()
         yield
         if owns_engine:
             await engine.dispose()

@@ -128,7 +128,8 @@ class Context:
     request_id: str
     viewer: Viewer = field(default_factory=lambda: Viewer(channel=Channel.WEB))
     loaders: Loaders = field(init=False)
-    extra: dict[str, Any] = field(default_factory=dict)
+    # Results a parent resolver fetched in bulk for its children (see api/catalog/prefetch.py).
+    prefetched: dict[Any, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.loaders = Loaders(self.db)

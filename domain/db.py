@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from sqlalchemy import MetaData
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy import BigInteger, ColumnElement, MetaData, any_, literal
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.orm import DeclarativeBase
 
@@ -39,3 +43,13 @@ def import_all_models() -> None:
     from domain.inventory import models as _inventory  # noqa: F401
     from domain.membership import models as _membership  # noqa: F401
     from domain.notifications import models as _notifications  # noqa: F401
+
+
+def in_ids(column: Any, ids: Iterable[int]) -> ColumnElement[bool]:
+    """`column = ANY(:ids)` with one array parameter.
+
+    An `IN (...)` list renders one placeholder per value, so SQLAlchemy rebuilds the SQL for
+    every batch size and PostgreSQL sees a new statement; the array form is one cached
+    statement whatever the batch size.
+    """
+    return column == any_(literal(list(ids), ARRAY(BigInteger)))  # type: ignore[no-any-return]

@@ -5,12 +5,15 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+from functools import cache
 
 # ISO 4217 minor units for the currencies a Vietnamese retailer may be configured with.
 MINOR_UNITS = {"VND": 0, "USD": 2, "EUR": 2}
 
 
+@cache
 def currency_code() -> str:
+    """Read once per process: the currency is a deployment setting, not a request one."""
     return os.environ.get("OMNI_CURRENCY", "VND").upper()
 
 

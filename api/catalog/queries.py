@@ -8,6 +8,7 @@ from typing import Annotated
 
 import strawberry
 
+from api.catalog.prefetch import prefetch_listing
 from api.catalog.types import Category, Product, ProductVariant
 from api.core.errors import ClientError, NotFound
 from api.core.ids import expect_global_id
@@ -150,6 +151,7 @@ class CatalogQuery:
         request = page_request(first, after, last, before)
         request.validate(info.context.settings.max_page_size)
         page = await info.context.db.run(lambda s: repository.list_products(s, query, request))
+        await prefetch_listing(info, page.items)
         edges = [
             ProductEdge(cursor=c, node=Product.from_model(p))
             for p, c in zip(page.items, page.cursors, strict=True)

@@ -16,6 +16,9 @@ from domain.catalog import models
 if TYPE_CHECKING:
     from api.stores.types import StockAvailability
 
+# Key of the category tree in Context.prefetched.
+CATEGORY_TREE = "category_tree"
+
 
 @strawberry.enum(description="VAT class of a product. Prices include VAT at the class's rate.")
 class TaxClass(enum.Enum):
@@ -148,14 +151,22 @@ class ProductVariant(Node):
     @strawberry.field(
         description="Units available at one store or warehouse (0 when it holds none)."
     )
-    async def available_at(
+    def available_at(
         self,
         info: OmniInfo,
         store_id: Annotated[strawberry.ID, strawberry.argument(description="A Location ID.")],
     ) -> Annotated[StockAvailability, strawberry.lazy("api.stores.types")]:
+        location_id = expect_global_id(store_id, "Location", "storeId")
+        prefetched = info.context.prefetched.get(("stock", self.model.id, location_id))
+        if prefetched is not None:
+            return prefetched  # type: ignore[no-any-return]
+        return self._load_available_at(info, store_id, location_id)  # type: ignore[return-value]
+
+    async def _load_available_at(
+        self, info: OmniInfo, store_id: str, location_id: int
+    ) -> StockAvailability:
         from api.stores.types import StockAvailability
 
-        location_id = expect_global_id(store_id, "Location", "storeId")
         level = await info.context.loaders.stock_at.load((self.model.id, location_id))
         if level is None:
             location = await info.context.loaders.location.load(location_id)
@@ -204,16 +215,33 @@ class Product(Node):
             price_range=PriceRange(min=Money.of(model.price_min), max=Money.of(model.price_max)),
         )
 
+    # `category`, `variants` and `availableAt` are sync resolvers: a listing page prefetches
+    # their data in bulk (see api/catalog/prefetch.py) and they answer from it without the
+    # cost of an async resolver per object; otherwise they return an awaitable that goes
+    # through the DataLoader, which graphql-core awaits.
     @strawberry.field(description="The category of the product; null when uncategorised.")
-    async def category(self, info: OmniInfo) -> Category | None:
+    def category(self, info: OmniInfo) -> Category | None:
         if self.model.category_id is None:
             return None
+        tree = info.context.prefetched.get(CATEGORY_TREE)
+        if tree is not None:
+            category = tree.by_id.get(self.model.category_id)
+            return Category.from_model(category) if category else None
+        return self._load_category(info)  # type: ignore[return-value]
+
+    async def _load_category(self, info: OmniInfo) -> Category | None:
         tree = await info.context.loaders.category_tree.load(None)
-        category = tree.by_id.get(self.model.category_id)
+        category = tree.by_id.get(self.model.category_id or 0)
         return Category.from_model(category) if category else None
 
     @strawberry.field(description="All variants, in display order.")
-    async def variants(self, info: OmniInfo) -> list[ProductVariant]:
+    def variants(self, info: OmniInfo) -> list[ProductVariant]:
+        prefetched = info.context.prefetched.get(("variants", self.model.id))
+        if prefetched is not None:
+            return prefetched  # type: ignore[no-any-return]
+        return self._load_variants(info)  # type: ignore[return-value]
+
+    async def _load_variants(self, info: OmniInfo) -> list[ProductVariant]:
         variants = await info.context.loaders.variants_by_product.load(self.model.id)
         return [ProductVariant.from_model(v) for v in variants]
 

@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.catalog.models import Category, Product, ProductVariant
 from domain.catalog.query import ProductQuery, ProductSortKey
+from domain.db import in_ids
 from domain.inventory.models import Location, StockLevel
 from domain.pagination import Cursor, Page, PageRequest, invalid_cursor
 
@@ -110,19 +111,19 @@ def _sort_columns(
         cols, codecs, ascending = [Product.search_name.expression], [_TEXT], True
     elif key is ProductSortKey.CREATED_AT:
         cols, codecs, ascending = [Product.created_at.expression], [_DATETIME], True
-    else:
-        # Name matches weigh double; without a search, relevance means newest first.
+    elif terms:
+        # Name matches weigh double.
         phrase = _normalize(" ".join(terms))
-        score: ColumnElement[Any] = (
-            cast(
-                func.word_similarity(phrase, Product.search_name) * 2
-                + func.word_similarity(phrase, Product.search_text),
-                Float(precision=53),
-            )
-            if terms
-            else cast(literal(0.0), Float(precision=53))
+        score: ColumnElement[Any] = cast(
+            func.word_similarity(phrase, Product.search_name) * 2
+            + func.word_similarity(phrase, Product.search_text),
+            Float(precision=53),
         )
         cols, codecs, ascending = [score.label("score")], [_FLOAT], False
+    else:
+        # Without a search, relevance means newest first: the primary key alone, so the
+        # keyset condition is an index range scan however deep the page.
+        cols, codecs, ascending = [], [], False
     cols_with_id: list[ColumnElement[Any]] = [*cols, Product.id.expression]
     return cols_with_id, [*codecs, _ID], ascending != query.reverse
 
@@ -188,7 +189,7 @@ async def count_products(session: AsyncSession, query: ProductQuery) -> int:
 
 
 async def products_by_ids(session: AsyncSession, ids: Sequence[int]) -> dict[int, Product]:
-    rows = await session.scalars(select(Product).where(Product.id.in_(ids)))
+    rows = await session.scalars(select(Product).where(in_ids(Product.id, ids)))
     return {p.id: p for p in rows}
 
 
@@ -202,7 +203,7 @@ async def variants_by_product_ids(
 ) -> dict[int, list[ProductVariant]]:
     rows = await session.scalars(
         select(ProductVariant)
-        .where(ProductVariant.product_id.in_(product_ids))
+        .where(in_ids(ProductVariant.product_id, product_ids))
         .order_by(ProductVariant.product_id, ProductVariant.position, ProductVariant.id)
     )
     grouped: dict[int, list[ProductVariant]] = {pid: [] for pid in product_ids}

@@ -6,9 +6,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Float, cast, func, literal, select, tuple_
+from sqlalchemy import BigInteger, ColumnElement, Float, cast, func, literal, select, tuple_
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from domain.db import in_ids
 from domain.errors import InputErrorCode, InvalidInput
 from domain.inventory.models import Location, LocationKind, StockLevel
 from domain.pagination import Cursor, Page, PageRequest
@@ -142,7 +144,7 @@ async def list_stores(
 
 
 async def locations_by_ids(session: AsyncSession, ids: Sequence[int]) -> dict[int, Location]:
-    rows = await session.scalars(select(Location).where(Location.id.in_(ids)))
+    rows = await session.scalars(select(Location).where(in_ids(Location.id, ids)))
     return {loc.id: loc for loc in rows}
 
 
@@ -155,7 +157,7 @@ async def stock_by_variant_ids(
 ) -> dict[int, list[StockLevel]]:
     rows = await session.scalars(
         select(StockLevel)
-        .where(StockLevel.variant_id.in_(variant_ids))
+        .where(in_ids(StockLevel.variant_id, variant_ids))
         .order_by(StockLevel.variant_id, StockLevel.location_id)
     )
     grouped: dict[int, list[StockLevel]] = {vid: [] for vid in variant_ids}
@@ -168,8 +170,16 @@ async def stock_at(
     session: AsyncSession, keys: Sequence[tuple[int, int]]
 ) -> dict[tuple[int, int], StockLevel]:
     """Stock levels keyed by (variant id, location id)."""
+    pairs = func.unnest(
+        literal([k[0] for k in keys], ARRAY(BigInteger)),
+        literal([k[1] for k in keys], ARRAY(BigInteger)),
+    ).table_valued("variant_id", "location_id").render_derived()
     rows = await session.scalars(
-        select(StockLevel).where(tuple_(StockLevel.variant_id, StockLevel.location_id).in_(keys))
+        select(StockLevel).join(
+            pairs,
+            (StockLevel.variant_id == pairs.c.variant_id)
+            & (StockLevel.location_id == pairs.c.location_id),
+        )
     )
     return {(s.variant_id, s.location_id): s for s in rows}
 
@@ -189,7 +199,7 @@ async def delivery_available_by_variant(
         select(StockLevel.variant_id, func.sum(StockLevel.on_hand - StockLevel.reserved))
         .join(Location, Location.id == StockLevel.location_id)
         .where(
-            StockLevel.variant_id.in_(variant_ids),
+            in_ids(StockLevel.variant_id, variant_ids),
             Location.ships_orders.is_(True),
             Location.active.is_(True),
         )
@@ -210,7 +220,7 @@ async def sellable_product_ids(
         .join(StockLevel, StockLevel.variant_id == ProductVariant.id)
         .join(Location, Location.id == StockLevel.location_id)
         .where(
-            ProductVariant.product_id.in_(product_ids),
+            in_ids(ProductVariant.product_id, product_ids),
             StockLevel.on_hand - StockLevel.reserved > 0,
             Location.active.is_(True),
             (Location.pickup_enabled.is_(True)) | (Location.ships_orders.is_(True)),

@@ -1,0 +1,97 @@
+"""Bulk loading for product listings.
+
+A listing page's products each resolve `category`, `variants` and `variants.availableAt`.
+Answering those from data fetched once, before the children resolve, saves an async
+resolver and a DataLoader round per object (about a third of a listing's CPU time) while
+issuing the same statements the DataLoaders would. Only what the query selects is fetched.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+
+from strawberry.types.nodes import FragmentSpread, InlineFragment, SelectedField, Selection
+
+from api.catalog.types import CATEGORY_TREE, ProductVariant
+from api.core.errors import ClientError
+from api.core.ids import expect_global_id
+from api.core.types import OmniInfo
+from domain.catalog import models
+
+
+def _fields(selections: Iterable[Selection]) -> Iterator[SelectedField]:
+    """The fields of a selection set, looking through fragments."""
+    for selection in selections:
+        if isinstance(selection, SelectedField):
+            yield selection
+        elif isinstance(selection, (FragmentSpread, InlineFragment)):
+            yield from _fields(selection.selections)
+
+
+def _at(selections: Iterable[Selection], *path: str) -> Iterator[SelectedField]:
+    for field in _fields(selections):
+        if field.name == path[0]:
+            if len(path) == 1:
+                yield field
+            else:
+                yield from _at(field.selections, *path[1:])
+
+
+def _store_ids(variant_fields: Sequence[SelectedField]) -> set[int]:
+    ids: set[int] = set()
+    for field in _at([f for v in variant_fields for f in v.selections], "availableAt"):
+        raw = field.arguments.get("storeId")
+        try:
+            ids.add(expect_global_id(str(raw), "Location", "storeId"))
+        except ClientError:
+            continue  # the resolver reports it, with its path
+    return ids
+
+
+async def prefetch_listing(info: OmniInfo, products: Sequence[models.Product]) -> None:
+    if not products:
+        return
+    connection = info.selected_fields[0].selections
+    product_fields = [
+        *_at(connection, "edges", "node"),
+        *_at(connection, "nodes"),
+    ]
+    selections = [f for p in product_fields for f in p.selections]
+    loaders = info.context.loaders
+    prefetched = info.context.prefetched
+    if any(True for _ in _at(selections, "category")):
+        prefetched[CATEGORY_TREE] = await loaders.category_tree.load(None)
+    variant_fields = list(_at(selections, "variants"))
+    if not variant_fields:
+        return
+    grouped = await loaders.variants_by_product.load_many([p.id for p in products])
+    variant_ids: list[int] = []
+    for product, variants in zip(products, grouped, strict=True):
+        prefetched[("variants", product.id)] = [ProductVariant.from_model(v) for v in variants]
+        variant_ids.extend(v.id for v in variants)
+    await _prefetch_stock(info, variant_ids, _store_ids(variant_fields))
+
+
+async def _prefetch_stock(info: OmniInfo, variant_ids: list[int], store_ids: set[int]) -> None:
+    from api.stores.types import StockAvailability
+
+    if not variant_ids or not store_ids:
+        return
+    loaders = info.context.loaders
+    keys = [(vid, lid) for lid in sorted(store_ids) for vid in variant_ids]
+    levels = await loaders.stock_at.load_many(keys)
+    missing_stores = {lid for (_, lid), level in zip(keys, levels, strict=True) if level is None}
+    known = {
+        lid
+        for lid, location in zip(
+            missing_stores, await loaders.location.load_many(list(missing_stores)), strict=True
+        )
+        if location is not None
+    }
+    for (vid, lid), level in zip(keys, levels, strict=True):
+        if level is not None:
+            info.context.prefetched[("stock", vid, lid)] = StockAvailability.from_level(level)
+        elif lid in known:
+            info.context.prefetched[("stock", vid, lid)] = StockAvailability(
+                location_id=lid, available=0
+            )
