@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 DEFAULT_SECRET = "dev-insecure-secret-change-me"
@@ -22,7 +22,6 @@ class Settings:
     max_page_size: int = 100
     log_level: str = "INFO"
     db_pool_size: int = 10
-    extra: dict[str, str] = field(default_factory=dict)
 
     @property
     def is_production(self) -> bool:

@@ -37,6 +37,10 @@ def _customer_id(viewer: Viewer) -> int:
 
 # --- shared shapes -------------------------------------------------------------
 
+RefreshTokenArgument = Annotated[
+    str, strawberry.argument(description="The refresh token to trade in.")
+]
+
 
 @strawberry.type(description="Tokens of a signed-in customer or staff user.")
 class AccessToken:
@@ -265,21 +269,9 @@ class IdentityMutation:
         "presenting a used one revokes every token of that sign-in."
     )
     async def customer_token_refresh(
-        self,
-        info: OmniInfo,
-        refresh_token: Annotated[
-            str, strawberry.argument(description="The refresh token to trade in.")
-        ],
+        self, info: OmniInfo, refresh_token: RefreshTokenArgument
     ) -> AccessTokenPayload:
-        secret = info.context.settings.secret_key
-        result, errors = await run_mutation(
-            info,
-            lambda s: service.refresh_tokens(s, refresh_token, SubjectKind.CUSTOMER, secret),
-            arguments=("refreshToken",),
-        )
-        return AccessTokenPayload(
-            token=AccessToken.of(result) if result else None, user_errors=errors
-        )
+        return await _refresh(info, refresh_token, SubjectKind.CUSTOMER)
 
     @strawberry.mutation(
         description="Sign out: revokes the refresh token and the access tokens of this sign-in."
@@ -392,21 +384,9 @@ class IdentityMutation:
 
     @strawberry.mutation(description="Trade a staff refresh token for new tokens (rotating).")
     async def staff_token_refresh(
-        self,
-        info: OmniInfo,
-        refresh_token: Annotated[
-            str, strawberry.argument(description="The refresh token to trade in.")
-        ],
+        self, info: OmniInfo, refresh_token: RefreshTokenArgument
     ) -> AccessTokenPayload:
-        secret = info.context.settings.secret_key
-        result, errors = await run_mutation(
-            info,
-            lambda s: service.refresh_tokens(s, refresh_token, SubjectKind.STAFF, secret),
-            arguments=("refreshToken",),
-        )
-        return AccessTokenPayload(
-            token=AccessToken.of(result) if result else None, user_errors=errors
-        )
+        return await _refresh(info, refresh_token, SubjectKind.STAFF)
 
     @strawberry.mutation(
         description="Register a kiosk or counter for a store (admins, and managers of that "
@@ -502,6 +482,16 @@ class IdentityMutation:
             info, lambda s: service.end_customer_session(s, device_id, session_id)
         )
         return LogoutPayload(logged_out=not errors, user_errors=errors)
+
+
+async def _refresh(info: OmniInfo, refresh_token: str, kind: SubjectKind) -> AccessTokenPayload:
+    secret = info.context.settings.secret_key
+    result, errors = await run_mutation(
+        info,
+        lambda s: service.refresh_tokens(s, refresh_token, kind, secret),
+        arguments=("refreshToken",),
+    )
+    return AccessTokenPayload(token=AccessToken.of(result) if result else None, user_errors=errors)
 
 
 async def _address_payload(
