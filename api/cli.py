@@ -31,6 +31,19 @@ def _settings() -> Settings:
         raise typer.Exit(2) from error
 
 
+def _local_secret(data_dir: Path) -> str:
+    import secrets
+
+    path = data_dir / "secret_key"
+    if path.exists():
+        return path.read_text(encoding="utf-8").strip()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    secret = secrets.token_urlsafe(48)
+    path.touch(mode=0o600)
+    path.write_text(secret, encoding="utf-8")
+    return secret
+
+
 @contextmanager
 def database(settings: Settings) -> Iterator[str]:
     """The database URL to use: DATABASE_URL, or an embedded server started for the block."""
@@ -151,6 +164,11 @@ def serve(
             if seed_demo:
                 typer.echo(asyncio.run(_seed(url, reset=False, only_if_empty=True)), err=True)
             os.environ["DATABASE_URL"] = url
+            if not os.environ.get("OMNI_SECRET_KEY"):
+                # Development without a configured secret: one random secret per data
+                # directory, shared by the workers and kept across restarts. The built-in
+                # default would let anyone who read the source sign tokens.
+                os.environ["OMNI_SECRET_KEY"] = _local_secret(settings.data_dir)
             typer.echo(f"Omni is serving GraphQL at http://{host}:{port}/graphql", err=True)
             uvicorn.run(
                 "api.app:create_app_from_env",

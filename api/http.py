@@ -21,6 +21,19 @@ from api.middleware import current_request_id
 GRAPHQL_RESPONSE_JSON = "application/graphql-response+json"
 
 
+def _has_nul(*values: object) -> bool:
+    for value in values:
+        if isinstance(value, str):
+            if "\x00" in value or "\\u0000" in value.lower():
+                return True
+        elif isinstance(value, dict):
+            if _has_nul(*value.keys(), *value.values()):
+                return True
+        elif isinstance(value, list) and _has_nul(*value):
+            return True
+    return False
+
+
 class OmniGraphQL(GraphQL[Context, None]):
     """Adds the request context, UTF-8 JSON, and `application/graphql-response+json`."""
 
@@ -79,6 +92,13 @@ class OmniGraphQL(GraphQL[Context, None]):
     async def execute_operation(
         self, request: Any, request_adapter: Any, *args: Any, **kw: Any
     ) -> Any:
+        request_data = kw.get("request_data", args[0] if args else None)
+        for item in request_data if isinstance(request_data, list) else [request_data]:
+            if item is not None and _has_nul(item.query, item.variables):
+                # PostgreSQL text cannot hold NUL; refuse it here, readably, for every field.
+                raise RequestRejected(
+                    400, "BAD_USER_INPUT", "Text in a request must not contain NUL characters."
+                )
         try:
             return await super().execute_operation(request, request_adapter, *args, **kw)
         except HTTPException as error:

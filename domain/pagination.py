@@ -113,7 +113,7 @@ def _fits(value: object, kind: type) -> bool:
         return isinstance(value, int) and -(2**63) <= value < 2**63
     if kind is float:
         return isinstance(value, int | float) and math.isfinite(value)
-    return isinstance(value, str) and len(value) <= 1000
+    return isinstance(value, str) and len(value) <= 1000 and "\x00" not in value
 
 
 @dataclass(frozen=True, slots=True)

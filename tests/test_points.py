@@ -26,6 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from domain.channels import Channel
 from domain.db import create_engine
+from domain.errors import AccessDenied, AccessErrorCode
 from domain.identity.access import Actor
 from domain.identity.models import StaffRole
 from domain.identity.service import create_customer
@@ -212,10 +213,11 @@ async def test_adjust_points_needs_staff_and_a_reason(engine):
             with pytest.raises(MembershipError) as caught:
                 await service.adjust_points(session, customer_id, 10, reason, staff)
             assert caught.value.code is MembershipErrorCode.REASON_REQUIRED
-        with pytest.raises(MembershipError):
+        with pytest.raises(AccessDenied) as denied:
             await service.adjust_points(
                 session, customer_id, 10, "ok", Actor(ActorKind.CUSTOMER, customer_id, Channel.WEB)
             )
+        assert denied.value.code is AccessErrorCode.FORBIDDEN
         with pytest.raises(MembershipError) as caught:
             await service.adjust_points(session, 10**9, 10, "ok", staff)
         assert caught.value.code is MembershipErrorCode.NOT_FOUND

@@ -16,6 +16,7 @@ from starlette.requests import Request
 from domain.channels import Channel
 from domain.identity import service as identity
 from domain.identity.access import Actor, DeviceActor, StaffActor
+from domain.identity.models import SubjectKind
 from domain.identity.tokens import AccessClaims, InvalidToken, decode_access_token
 from domain.membership.models import ActorKind
 
@@ -142,7 +143,13 @@ async def _viewer_for(
             kiosk_session_id=row.id,
             limited=row.limited,
         )
-    if claims.family_id is None or not await identity.family_is_active(session, claims.family_id):
+    kinds = {"customer": SubjectKind.CUSTOMER, "staff": SubjectKind.STAFF}
+    kind = kinds.get(claims.kind)
+    if (
+        kind is None
+        or claims.family_id is None
+        or not await identity.family_is_active(session, claims.family_id, kind, claims.subject_id)
+    ):
         raise revoked
     if claims.kind == "customer":
         return Viewer(

@@ -55,10 +55,26 @@ class RequestDb:
         async with self._lock:
             if self._session is None:
                 self._session = self._sessionmaker()
-            return await work(self._session)
+            session = self._session
+            try:
+                return await work(session)
+            except Exception:
+                # A failed statement aborts the transaction; without a rollback every later
+                # resolver of this request would fail too.
+                await reset(session)
+                raise
 
     async def close(self) -> None:
         async with self._lock:
             if self._session is not None:
                 await self._session.close()
                 self._session = None
+
+
+async def reset(session: AsyncSession) -> None:
+    """Roll back, first detaching loaded objects so resolvers holding them can still read
+    them (a rollback would expire them, and a later attribute read would hit the database
+    outside the async context)."""
+    if session.in_transaction():
+        session.expunge_all()
+        await session.rollback()

@@ -9,6 +9,7 @@ from typing import TypeVar
 import strawberry
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from api.core.db import reset
 from api.core.types import OmniInfo
 from domain.errors import AccessDenied, AccessErrorCode, DomainError
 
@@ -129,10 +130,10 @@ async def run_mutation(
             if error.keep_changes:
                 await session.commit()
             else:
-                await session.rollback()
+                await reset(session)
             return None, [UserError.from_domain(error, arguments)]
         except BaseException:
-            await session.rollback()
+            await reset(session)
             raise
         await session.commit()
         return result, []

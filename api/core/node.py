@@ -26,7 +26,9 @@ async def resolve_node(info: OmniInfo, global_id: str) -> Node:
         node = Product.from_model(product) if product and product.published else None
     elif type_name == "ProductVariant":
         variant = await loaders.variant.load(pk)
-        node = ProductVariant.from_model(variant) if variant else None
+        product = await loaders.product.load(variant.product_id) if variant else None
+        visible = variant is not None and product is not None and product.published
+        node = ProductVariant.from_model(variant) if visible and variant else None
     elif type_name == "Category":
         tree = await loaders.category_tree.load(None)
         category = tree.by_id.get(pk)

@@ -18,7 +18,6 @@ from domain.identity import service
 from domain.identity.access import StaffActor
 from domain.identity.models import Device as DeviceModel
 from domain.identity.models import SubjectKind
-from domain.identity.tokens import decode_access_token
 
 
 def _staff(viewer: Viewer) -> StaffActor:
@@ -27,11 +26,16 @@ def _staff(viewer: Viewer) -> StaffActor:
     return viewer.staff
 
 
-def _customer_id(viewer: Viewer) -> int:
+def _customer_id(viewer: Viewer, *, contact: bool = False) -> int:
+    """The signed-in customer a change is for.
+
+    A device's customer session may keep the address book, but never the email, phone or
+    name: a card or phone at a kiosk is not proof enough to take over the account.
+    """
     if viewer.customer_id is None:
         raise unauthenticated()
-    if viewer.limited:
-        raise forbidden("A phone-only kiosk session cannot change the account.")
+    if viewer.limited or (contact and viewer.kiosk_session_id is not None):
+        raise forbidden("An in-store customer session cannot change these account details.")
     return viewer.customer_id
 
 
@@ -305,7 +309,7 @@ class IdentityMutation:
         async def work(s: AsyncSession) -> Customer:
             customer = await service.update_customer(
                 s,
-                _customer_id(viewer),
+                _customer_id(viewer, contact=True),
                 first_name=input.first_name,
                 last_name=input.last_name,
                 email=input.email,
@@ -447,23 +451,15 @@ class IdentityMutation:
             row, customer, token = await service.start_customer_session(
                 s, device, card_number=input.card_number, phone=input.phone, secret=secret
             )
+            if not row.limited:
+                # The device may now read what the new session may read.
+                viewer.granted.add(customer.id)
             return (
                 CustomerSessionToken(token=token, expires_at=row.expires_at, limited=row.limited),
                 Customer.from_model(customer),
             )
 
         result, errors = await run_mutation(info, work)
-        if result is not None:
-            # The new session is not this request's viewer yet; let it read what it may.
-            claims = decode_access_token(secret, result[0].token)
-            info.context.viewer = Viewer(
-                channel=viewer.channel,
-                client_address=viewer.client_address,
-                device=viewer.device,
-                customer_id=claims.subject_id,
-                kiosk_session_id=claims.session_id,
-                limited=claims.limited,
-            )
         return CustomerIdentifyPayload(
             session=result[0] if result else None,
             customer=result[1] if result else None,

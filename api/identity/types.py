@@ -78,8 +78,6 @@ class CustomerAddress(Node):
 class Customer(Node):
     model: strawberry.Private[models.Customer]
     first_name: str = strawberry.field(description="First name, for greetings.")
-    created_at: datetime = strawberry.field(description="When the customer was created.")
-    enrolled_channel: Channel = strawberry.field(description="The channel the customer joined on.")
 
     @classmethod
     def from_model(cls, m: models.Customer) -> Customer:
@@ -87,9 +85,17 @@ class Customer(Node):
             model=m,
             id=strawberry.ID(to_global_id("Customer", m.id)),
             first_name=m.first_name,
-            created_at=m.created_at,
-            enrolled_channel=Channel(m.enrolled_channel.value),
         )
+
+    @strawberry.field(description="When the customer was created.")
+    def created_at(self, info: OmniInfo) -> datetime:
+        _guard_personal(info, self.model.id)
+        return self.model.created_at
+
+    @strawberry.field(description="The channel the customer joined on.")
+    def enrolled_channel(self, info: OmniInfo) -> Channel:
+        _guard_personal(info, self.model.id)
+        return Channel(self.model.enrolled_channel.value)
 
     @strawberry.field(description="Last name; may be empty.")
     def last_name(self, info: OmniInfo) -> str:

@@ -11,6 +11,7 @@ from domain.errors import InputErrorCode, InvalidInput
 
 MAX_SEARCH_LENGTH = 200
 MAX_SEARCH_TERMS = 10
+MAX_AMOUNT_DIGITS = 12  # prices are NUMERIC(14, 2)
 
 
 class ProductSortKey(enum.StrEnum):
@@ -30,8 +31,12 @@ class ProductFilter:
 
     def validate(self) -> None:
         for name, value in (("priceMin", self.price_min), ("priceMax", self.price_max)):
-            if value is not None and (value < 0 or not value.is_finite()):
-                raise InvalidInput(f"`{name}` must be a non-negative amount.", name)
+            if value is not None and (
+                not value.is_finite() or value < 0 or value.adjusted() >= MAX_AMOUNT_DIGITS
+            ):
+                raise InvalidInput(
+                    f"`{name}` must be a non-negative amount below 10^{MAX_AMOUNT_DIGITS}.", name
+                )
         if (
             self.price_min is not None
             and self.price_max is not None

@@ -38,7 +38,7 @@ def _aware_datetime(value: str) -> datetime:
 
 def _finite_decimal(value: str) -> Decimal:
     parsed = Decimal(value)
-    if not parsed.is_finite():
+    if not parsed.is_finite() or parsed.adjusted() >= 12:
         raise ValueError("non-finite decimal in cursor")
     return parsed
 

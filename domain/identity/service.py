@@ -103,16 +103,26 @@ async def create_customer(
         phone=phone_n,
         first_name=first,
         last_name=last,
-        password_hash=passwords.hash_password(password) if password is not None else None,
+        password_hash=(
+            await passwords.hash_password_async(password) if password is not None else None
+        ),
         enrolled_channel=channel,
         enrolled_location_id=location_id,
     )
     session.add(customer)
+    await _flush_contact(session)
+    from domain.membership.service import create_membership
+
+    await create_membership(session, customer.id)
+    return customer
+
+
+async def _flush_contact(session: AsyncSession) -> None:
+    """Flush a customer's email/phone; a concurrent request may have taken one meanwhile."""
     try:
         async with session.begin_nested():
             await session.flush()
     except IntegrityError as error:
-        # A concurrent registration took the email or phone between check and insert.
         if "uq_customers_phone" in str(error.orig):
             raise IdentityError(
                 IdentityErrorCode.PHONE_TAKEN, "An account with this phone already exists.", "phone"
@@ -120,10 +130,6 @@ async def create_customer(
         raise IdentityError(
             IdentityErrorCode.EMAIL_TAKEN, "An account with this email already exists.", "email"
         ) from None
-    from domain.membership.service import create_membership
-
-    await create_membership(session, customer.id)
-    return customer
 
 
 async def update_customer(
@@ -156,7 +162,7 @@ async def update_customer(
         )
     await _ensure_contact_free(session, new_email, new_phone, exclude_id=customer.id)
     customer.email, customer.phone = new_email, new_phone
-    await session.flush()
+    await _flush_contact(session)
     return customer
 
 
@@ -314,6 +320,11 @@ async def _issue(
     return IssuedTokens(subject_id, access, access_expires, refresh, refresh_expires)
 
 
+async def lock_key(session: AsyncSession, key: str) -> None:
+    """Serialise attempts on one key until the transaction ends (count-then-insert is racy)."""
+    await session.execute(select(func.pg_advisory_xact_lock(func.hashtext(key))))
+
+
 async def _throttled(session: AsyncSession, key: str, limit: int) -> bool:
     failures = await session.scalar(
         select(func.count()).where(
@@ -338,6 +349,9 @@ async def _login(
     ident_key = f"{kind.value.lower()}-id:{identifier.lower()}"[:200]
     account_key = f"{kind.value.lower()}:{subject.id}" if subject is not None else None
     address_key = f"ip:{client_address}" if client_address else None
+    # Concurrent guesses on one identifier wait for each other, so each sees the failures
+    # committed before it; the lock is released when the failure is committed.
+    await lock_key(session, ident_key)
     for key, limit in (
         (ident_key, MAX_FAILURES_PER_ACCOUNT),
         (account_key, MAX_FAILURES_PER_ACCOUNT),
@@ -350,7 +364,7 @@ async def _login(
             )
     active = not isinstance(subject, StaffUser) or subject.active
     hashed = subject.password_hash if subject is not None and active else None
-    if not passwords.verify_password(hashed, password):
+    if not await passwords.verify_password_async(hashed, password):
         for key in (ident_key, account_key, address_key):
             if key is not None:
                 session.add(LoginAttempt(key=key))
@@ -454,13 +468,28 @@ async def logout(
         await revoke_family(session, family_id)
 
 
-async def family_is_active(session: AsyncSession, family_id: uuid.UUID) -> bool:
-    revoked = await session.scalar(
-        select(func.count()).where(
-            RefreshToken.family_id == family_id, RefreshToken.revoked_at.is_not(None)
+async def family_is_active(
+    session: AsyncSession, family_id: uuid.UUID, kind: SubjectKind, subject_id: int
+) -> bool:
+    """A sign-in is live while its family has tokens of this subject and none is revoked.
+
+    Requiring a stored family means a token signed with a leaked secret but never issued
+    here is refused too.
+    """
+    row = (
+        await session.execute(
+            select(
+                func.count(),
+                func.count(RefreshToken.revoked_at),
+            ).where(
+                RefreshToken.family_id == family_id,
+                RefreshToken.subject_kind == kind,
+                RefreshToken.subject_id == subject_id,
+            )
         )
-    )
-    return not revoked
+    ).one()
+    issued, revoked = row
+    return bool(issued) and not revoked
 
 
 # --- staff -------------------------------------------------------------------
@@ -493,7 +522,7 @@ async def create_staff(
     staff = StaffUser(
         email=email_n,
         name=_text(name, "name", 150),
-        password_hash=passwords.hash_password(password),
+        password_hash=await passwords.hash_password_async(password),
         role=role,
     )
     session.add(staff)

@@ -170,10 +170,14 @@ async def stock_at(
     session: AsyncSession, keys: Sequence[tuple[int, int]]
 ) -> dict[tuple[int, int], StockLevel]:
     """Stock levels keyed by (variant id, location id)."""
-    pairs = func.unnest(
-        literal([k[0] for k in keys], ARRAY(BigInteger)),
-        literal([k[1] for k in keys], ARRAY(BigInteger)),
-    ).table_valued("variant_id", "location_id").render_derived()
+    pairs = (
+        func.unnest(
+            literal([k[0] for k in keys], ARRAY(BigInteger)),
+            literal([k[1] for k in keys], ARRAY(BigInteger)),
+        )
+        .table_valued("variant_id", "location_id")
+        .render_derived()
+    )
     rows = await session.scalars(
         select(StockLevel).join(
             pairs,

@@ -18,10 +18,12 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.channels import Channel
+from domain.errors import AccessDenied, AccessErrorCode
 from domain.identity import passwords, secrets
 from domain.identity.access import Actor
 from domain.identity.contact import normalize_phone
 from domain.identity.models import Customer, LoginAttempt
+from domain.identity.service import lock_key
 from domain.membership import cards, tiers
 from domain.membership.errors import MembershipError, MembershipErrorCode
 from domain.membership.models import (
@@ -43,6 +45,7 @@ CLAIM_MAX_CODES = 3
 CLAIM_WINDOW = timedelta(hours=1)
 SPEND_WINDOW = timedelta(days=365)
 MAX_POINTS_PER_ENTRY = 10_000_000
+MAX_BALANCE = 2_000_000_000  # memberships.points_balance is a 32-bit integer
 
 
 def points_validity() -> timedelta:
@@ -124,6 +127,7 @@ async def start_claim(session: AsyncSession, phone: str) -> None:
     # Limit codes per phone, member or not (the limit must not reveal membership): this
     # stops SMS flooding and keeps fresh codes from multiplying the guesses.
     key = f"claim:{normalized}"
+    await lock_key(session, key)
     recent = await session.scalar(
         select(func.count()).where(
             LoginAttempt.key == key, LoginAttempt.attempted_at > now() - CLAIM_WINDOW
@@ -203,7 +207,7 @@ async def complete_claim(session: AsyncSession, phone: str, code: str, password:
         await session.flush()
         raise invalid
     claim.consumed_at = now()
-    customer.password_hash = passwords.hash_password(password)
+    customer.password_hash = await passwords.hash_password_async(password)
     await session.flush()
     return customer
 
@@ -234,6 +238,7 @@ async def post_points(
         .where(
             Membership.id == membership_id,
             Membership.points_balance + posting.amount >= 0,
+            Membership.points_balance + posting.amount <= MAX_BALANCE,
         )
         .values(points_balance=Membership.points_balance + posting.amount)
         .returning(Membership.points_balance)
@@ -242,6 +247,12 @@ async def post_points(
         exists = await session.scalar(select(Membership.id).where(Membership.id == membership_id))
         if exists is None:
             raise MembershipError(MembershipErrorCode.NOT_FOUND, "No such member.")
+        if posting.amount > 0:
+            raise MembershipError(
+                MembershipErrorCode.INVALID_AMOUNT,
+                f"A balance holds at most {MAX_BALANCE} points.",
+                "amount",
+            )
         raise MembershipError(
             MembershipErrorCode.INSUFFICIENT_POINTS,
             "Not enough points for this.",
@@ -272,7 +283,7 @@ async def adjust_points(
 ) -> PointsEntry:
     """A staff correction; the reason is mandatory and kept in the ledger."""
     if actor.kind is not ActorKind.STAFF:
-        raise MembershipError(MembershipErrorCode.INVALID_AMOUNT, "Only staff adjust points.")
+        raise AccessDenied(AccessErrorCode.FORBIDDEN, "Only staff adjust points.")
     cleaned = reason.strip()
     if not cleaned:
         raise MembershipError(
