@@ -179,6 +179,10 @@ def serve(
                 log_level=settings.log_level.lower(),
                 access_log=False,
                 lifespan="on",
+                # Client addresses (sign-in throttling) come from X-Forwarded-For only when
+                # the request arrives from a trusted proxy.
+                proxy_headers=True,
+                forwarded_allow_ips=os.environ.get("OMNI_FORWARDED_ALLOW_IPS", "127.0.0.1"),
             )
     except KeyboardInterrupt:
         pass

@@ -182,3 +182,18 @@ def test_development_secret_is_random_private_and_stable(tmp_path):
     mode = stat.S_IMODE(os.stat(tmp_path / "secret_key").st_mode)
     assert mode == 0o600
     assert PASSWORD not in first
+
+
+async def test_customer_logout_does_not_revoke_staff_sign_ins(engine, writer):
+    staff = await make_staff(engine, writer, StaffRole.ADMIN)
+    result = await gql(
+        writer,
+        "mutation($t: String) { customerLogout(refreshToken: $t) { loggedOut } }",
+        {"t": staff.refresh},
+    )
+    assert result.data["customerLogout"]["loggedOut"] is True  # idempotent, reveals nothing
+    response = await writer.post(
+        "/graphql", json={"query": "{ staffMe { id } }"}, headers=staff.headers
+    )
+    assert response.status_code == 200
+    assert response.json()["data"]["staffMe"]["id"] == gid("StaffUser", staff.id)

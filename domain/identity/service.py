@@ -455,12 +455,21 @@ async def revoke_family(session: AsyncSession, family_id: uuid.UUID) -> None:
 
 
 async def logout(
-    session: AsyncSession, refresh_token: str | None, family_id: uuid.UUID | None
+    session: AsyncSession,
+    refresh_token: str | None,
+    family_id: uuid.UUID | None,
+    kind: SubjectKind = SubjectKind.CUSTOMER,
 ) -> None:
-    """Revoke the session's token family: its refresh tokens and its access tokens."""
+    """Revoke the session's token family: its refresh tokens and its access tokens.
+
+    Signing out is idempotent: an unknown or already revoked token changes nothing.
+    """
     if refresh_token:
         row = await session.scalar(
-            select(RefreshToken).where(RefreshToken.token_hash == secrets.digest(refresh_token))
+            select(RefreshToken).where(
+                RefreshToken.token_hash == secrets.digest(refresh_token),
+                RefreshToken.subject_kind == kind,
+            )
         )
         if row is not None:
             await revoke_family(session, row.family_id)
