@@ -9,9 +9,11 @@ from typing import TypeVar
 import strawberry
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from api.core.auth import Viewer
 from api.core.db import reset
 from api.core.types import OmniInfo
 from domain.errors import AccessDenied, AccessErrorCode, DomainError
+from domain.identity.access import StaffActor
 
 T = TypeVar("T")
 
@@ -111,6 +113,13 @@ def unauthenticated() -> AccessDenied:
 
 def forbidden(message: str = "You are not allowed to do this.") -> AccessDenied:
     return AccessDenied(AccessErrorCode.FORBIDDEN, message)
+
+
+def require_staff(viewer: Viewer) -> StaffActor:
+    """The signed-in staff user; anonymous callers and everyone else are refused."""
+    if viewer.staff is None:
+        raise unauthenticated() if viewer.is_anonymous else forbidden("Staff only.")
+    return viewer.staff
 
 
 async def run_mutation(

@@ -10,20 +10,19 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.core.auth import Viewer
 from api.core.ids import expect_global_id
-from api.core.mutations import UserError, forbidden, run_mutation, unauthenticated
+from api.core.mutations import (
+    UserError,
+    forbidden,
+    require_staff,
+    run_mutation,
+    unauthenticated,
+)
 from api.core.types import OmniInfo
 from api.identity.types import Channel, Customer, CustomerAddress, Device, StaffUser
 from domain.channels import Channel as DomainChannel
 from domain.identity import service
-from domain.identity.access import StaffActor
 from domain.identity.models import Device as DeviceModel
 from domain.identity.models import SubjectKind
-
-
-def _staff(viewer: Viewer) -> StaffActor:
-    if viewer.staff is None:
-        raise unauthenticated() if viewer.is_anonymous else forbidden("Staff only.")
-    return viewer.staff
 
 
 def _customer_id(viewer: Viewer, *, contact: bool = False) -> int:
@@ -404,7 +403,7 @@ class IdentityMutation:
         async def work(s: AsyncSession) -> tuple[Device, str]:
             device, key = await service.register_device(
                 s,
-                _staff(viewer),
+                require_staff(viewer),
                 name=input.name,
                 location_id=expect_global_id(input.store_id, "Location", "storeId"),
                 channel=DomainChannel(input.channel.name),
@@ -427,7 +426,9 @@ class IdentityMutation:
         viewer = info.context.viewer
 
         async def work(s: AsyncSession) -> Device:
-            device = await service.revoke_device(s, _staff(viewer), expect_global_id(id, "Device"))
+            device = await service.revoke_device(
+                s, require_staff(viewer), expect_global_id(id, "Device")
+            )
             return Device.from_model(device)
 
         result, errors = await run_mutation(info, work, arguments=("id",))

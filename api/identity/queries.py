@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import strawberry
 
-from api.core.mutations import forbidden, unauthenticated
+from api.core.mutations import require_staff, unauthenticated
 from api.core.types import OmniInfo
 from api.identity.types import Customer, StaffUser
 from api.membership.types import MembershipTier
@@ -26,10 +26,8 @@ class IdentityQuery:
 
     @strawberry.field(description="The signed-in staff user. Others get an error.")
     async def staff_me(self, info: OmniInfo) -> StaffUser | None:
-        viewer = info.context.viewer
-        if viewer.staff is None:
-            raise unauthenticated() if viewer.is_anonymous else forbidden("Staff only.")
-        row = await info.context.loaders.staff.load(viewer.staff.id)
+        staff = require_staff(info.context.viewer)
+        row = await info.context.loaders.staff.load(staff.id)
         return StaffUser.from_model(row) if row else None
 
     @strawberry.field(description="The membership tiers, lowest first.")

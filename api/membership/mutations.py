@@ -8,7 +8,13 @@ import strawberry
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.core.ids import expect_global_id
-from api.core.mutations import UserError, forbidden, run_mutation, unauthenticated
+from api.core.mutations import (
+    UserError,
+    forbidden,
+    require_staff,
+    run_mutation,
+    unauthenticated,
+)
 from api.core.types import OmniInfo
 from api.identity.mutations import AccessToken
 from api.identity.types import Customer
@@ -163,9 +169,7 @@ class MembershipMutation:
         viewer = info.context.viewer
 
         async def work(s: AsyncSession) -> tuple[PointsEntry, Membership]:
-            staff = viewer.staff
-            if staff is None:
-                raise unauthenticated() if viewer.is_anonymous else forbidden("Staff only.")
+            staff = require_staff(viewer)
             location_id = (
                 expect_global_id(input.store_id, "Location", "storeId")
                 if input.store_id is not None
