@@ -17,7 +17,10 @@ from starlette.routing import Route
 
 from api.config import Settings, asyncpg_url
 from api.core.db import install_statement_counter
+from api.cors import cors_middleware
+from api.graphiql import asset_routes
 from api.http import OmniGraphQL
+from api.limits.guard import Guard
 from api.logging import configure_logging
 from api.middleware import RequestContextMiddleware
 from api.migrate import current_revision, head_revision
@@ -37,10 +40,15 @@ def create_app(settings: Settings | None = None, engine: AsyncEngine | None = No
             raise RuntimeError(
                 "DATABASE_URL is not set (omni serve sets it for the embedded server)"
             )
-        engine = create_engine(asyncpg_url(settings.database_url), pool_size=settings.db_pool_size)
+        engine = create_engine(
+            asyncpg_url(settings.database_url),
+            pool_size=settings.db_pool_size,
+            statement_timeout_s=settings.limits.statement_timeout_s,
+        )
     install_statement_counter(engine)
     sessionmaker = async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
-    graphql = OmniGraphQL(schema, settings, sessionmaker)
+    guard = Guard(settings, schema._schema, engine)
+    graphql = OmniGraphQL(schema, settings, sessionmaker, guard)
     head = head_revision()
 
     async def healthz(_: Request) -> JSONResponse:
@@ -88,9 +96,15 @@ def create_app(settings: Settings | None = None, engine: AsyncEngine | None = No
             Route("/graphql", graphql, methods=["GET", "POST"]),
             Route("/healthz", healthz, methods=["GET"]),
             Route("/readyz", readyz, methods=["GET"]),
+            *(asset_routes() if settings.graphiql_enabled else []),
         ],
         middleware=[
-            Middleware(RequestContextMiddleware, expose_sql_count=not settings.is_production)
+            Middleware(
+                RequestContextMiddleware,
+                expose_sql_count=not settings.is_production,
+                max_body_bytes=settings.limits.max_body_bytes,
+            ),
+            cors_middleware(settings),
         ],
         lifespan=lifespan,
     )

@@ -3,14 +3,65 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 DEFAULT_SECRET = "dev-insecure-secret-change-me"
 
+KIB = 1024
+MIB = 1024 * KIB
+
 
 class ConfigError(RuntimeError):
     pass
+
+
+@dataclass(frozen=True, slots=True)
+class Budget:
+    """A leaky bucket of query-cost points: holds `maximum`, refills `restore_rate` a second."""
+
+    maximum: float
+    restore_rate: float
+
+    @classmethod
+    def parse(cls, name: str, raw: str) -> Budget:
+        maximum, sep, rate = raw.partition("/")
+        try:
+            budget = cls(float(maximum), float(rate))
+        except ValueError:
+            raise ConfigError(f"{name} must look like 1000/50 (maximum/restore rate)") from None
+        if not sep or budget.maximum <= 0 or budget.restore_rate <= 0:
+            raise ConfigError(f"{name} must look like 1000/50 (maximum/restore rate)")
+        return budget
+
+
+@dataclass(frozen=True, slots=True)
+class Budgets:
+    """Per kind of client. Devices and staff serve many people from one credential."""
+
+    anonymous: Budget = Budget(1000, 50)
+    customer: Budget = Budget(1000, 50)
+    device: Budget = Budget(2000, 100)
+    staff: Budget = Budget(2000, 100)
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    """What one request may ask of the server (README, "Limits")."""
+
+    max_body_bytes: int = 1 * MIB
+    max_token_length: int = 64 * KIB
+    max_tokens: int = 4000
+    max_fragment_spreads: int = 200
+    max_fields: int = 2000
+    max_query_cost: int = 1000
+    max_input_depth: int = 32
+    max_echo_length: int = 200
+    request_deadline_s: float = 10.0
+    statement_timeout_s: float = 10.0
+    max_response_bytes: int = 4 * MIB
+    header_timeout_s: float = 10.0
+    body_timeout_s: float = 30.0
 
 
 @dataclass(frozen=True)
@@ -22,20 +73,67 @@ class Settings:
     max_page_size: int = 100
     log_level: str = "INFO"
     db_pool_size: int = 10
+    limits: Limits = field(default_factory=Limits)
+    budgets: Budgets = field(default_factory=Budgets)
+    # None: on outside production, off in production.
+    introspection: bool | None = None
+    graphiql: bool | None = None
+    # None: localhost origins outside production, none in production.
+    cors_origins: tuple[str, ...] | None = None
 
     @property
     def is_production(self) -> bool:
         return self.environment == "production"
 
+    @property
+    def introspection_enabled(self) -> bool:
+        return not self.is_production if self.introspection is None else self.introspection
+
+    @property
+    def graphiql_enabled(self) -> bool:
+        return not self.is_production if self.graphiql is None else self.graphiql
+
     @classmethod
     def from_env(cls) -> Settings:
+        env = os.environ
+        defaults = Limits()
+        limits = Limits(
+            max_body_bytes=_int("OMNI_MAX_BODY_BYTES", defaults.max_body_bytes),
+            max_token_length=_int("OMNI_MAX_TOKEN_LENGTH", defaults.max_token_length),
+            max_tokens=_int("OMNI_MAX_TOKENS", defaults.max_tokens),
+            max_fragment_spreads=_int("OMNI_MAX_FRAGMENT_SPREADS", defaults.max_fragment_spreads),
+            max_fields=_int("OMNI_MAX_FIELDS", defaults.max_fields),
+            max_query_cost=_int("OMNI_MAX_QUERY_COST", defaults.max_query_cost),
+            request_deadline_s=_float("OMNI_REQUEST_DEADLINE", defaults.request_deadline_s),
+            statement_timeout_s=_float("OMNI_STATEMENT_TIMEOUT", defaults.statement_timeout_s),
+            max_response_bytes=_int("OMNI_MAX_RESPONSE_BYTES", defaults.max_response_bytes),
+            header_timeout_s=_float("OMNI_HEADER_TIMEOUT", defaults.header_timeout_s),
+            body_timeout_s=_float("OMNI_BODY_TIMEOUT", defaults.body_timeout_s),
+        )
+        default_budgets = Budgets()
+        budgets = Budgets(
+            **{
+                kind: _budget(f"OMNI_BUDGET_{kind.upper()}", getattr(default_budgets, kind))
+                for kind in ("anonymous", "customer", "device", "staff")
+            }
+        )
+        origins = env.get("OMNI_CORS_ORIGINS")
         settings = cls(
-            database_url=os.environ.get("DATABASE_URL") or None,
-            data_dir=Path(os.environ.get("OMNI_DATA_DIR", ".omni")),
-            environment=os.environ.get("OMNI_ENV", "development"),
-            secret_key=os.environ.get("OMNI_SECRET_KEY", DEFAULT_SECRET),
-            log_level=os.environ.get("OMNI_LOG_LEVEL", "INFO").upper(),
-            db_pool_size=int(os.environ.get("OMNI_DB_POOL_SIZE", "10")),
+            database_url=env.get("DATABASE_URL") or None,
+            data_dir=Path(env.get("OMNI_DATA_DIR", ".omni")),
+            environment=env.get("OMNI_ENV", "development"),
+            secret_key=env.get("OMNI_SECRET_KEY", DEFAULT_SECRET),
+            log_level=env.get("OMNI_LOG_LEVEL", "INFO").upper(),
+            db_pool_size=_int("OMNI_DB_POOL_SIZE", 10),
+            limits=limits,
+            budgets=budgets,
+            introspection=_bool("OMNI_INTROSPECTION"),
+            graphiql=_bool("OMNI_GRAPHIQL"),
+            cors_origins=(
+                tuple(o.strip() for o in origins.split(",") if o.strip())
+                if origins is not None
+                else None
+            ),
         )
         settings.validate()
         return settings
@@ -47,6 +145,49 @@ class Settings:
             )
         if self.is_production and len(self.secret_key) < 32:
             raise ConfigError("OMNI_SECRET_KEY must be at least 32 characters in production")
+
+
+def _int(name: str, default: int) -> int:
+    raw = os.environ.get(name)
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a whole number, got {raw[:40]!r}") from None
+    if value <= 0:
+        raise ConfigError(f"{name} must be positive")
+    return value
+
+
+def _float(name: str, default: float) -> float:
+    raw = os.environ.get(name)
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a number of seconds, got {raw[:40]!r}") from None
+    if not value > 0:
+        raise ConfigError(f"{name} must be positive")
+    return value
+
+
+def _budget(name: str, default: Budget) -> Budget:
+    raw = os.environ.get(name)
+    return Budget.parse(name, raw) if raw else default
+
+
+def _bool(name: str) -> bool | None:
+    raw = os.environ.get(name)
+    if raw is None or not raw.strip():
+        return None
+    value = raw.strip().lower()
+    if value in ("1", "true", "yes", "on"):
+        return True
+    if value in ("0", "false", "no", "off"):
+        return False
+    raise ConfigError(f"{name} must be true or false, got {raw[:40]!r}")
 
 
 def asyncpg_url(url: str) -> str:

@@ -13,6 +13,7 @@ from api.config import Settings
 from api.core.auth import Viewer
 from api.core.db import RequestDb
 from api.core.loaders import mapping_loader
+from api.limits.guard import Guard, RequestCost
 from domain.catalog import repository as catalog_repo
 from domain.catalog.models import Category, Product, ProductVariant
 from domain.channels import Channel
@@ -130,6 +131,11 @@ class Context:
     loaders: Loaders = field(init=False)
     # Results a parent resolver fetched in bulk for its children (see api/catalog/prefetch.py).
     prefetched: dict[Any, Any] = field(default_factory=dict)
+    # The request limits of the app (api/limits), and what this request was priced at.
+    guard: Guard | None = None
+    cost: RequestCost | None = None
+    # Set when the database could not be reached: the response becomes a 503.
+    unavailable: bool = False
 
     def __post_init__(self) -> None:
         self.loaders = Loaders(self.db)
@@ -141,7 +147,12 @@ class Context:
         settings: Settings,
         sessionmaker: async_sessionmaker[AsyncSession],
         request_id: str,
+        guard: Guard | None = None,
     ) -> Context:
         return cls(
-            request=request, settings=settings, db=RequestDb(sessionmaker), request_id=request_id
+            request=request,
+            settings=settings,
+            db=RequestDb(sessionmaker),
+            request_id=request_id,
+            guard=guard,
         )

@@ -10,8 +10,6 @@ from graphql import GraphQLError
 from strawberry.extensions import (
     AddValidationRules,
     MaxAliasesLimiter,
-    MaxTokensLimiter,
-    ParserCache,
     QueryDepthLimiter,
     ValidationCache,
 )
@@ -25,6 +23,7 @@ from api.core.node import NodeQuery
 from api.identity.mutations import IdentityMutation
 from api.identity.queries import IdentityQuery
 from api.identity.types import Customer, CustomerAddress, Device, StaffUser
+from api.limits.extension import RequestLimits
 from api.membership.mutations import MembershipMutation
 from api.membership.types import Membership, PointsEntry
 from api.stores.queries import StoresQuery
@@ -77,10 +76,10 @@ def build_schema() -> strawberry.Schema:
         ],
         extensions=[
             ErrorPolicy,
+            # Parses (cached, with token limits), measures, prices and spends the budget.
+            RequestLimits,
             partial(AddValidationRules, LIMIT_RULES),
-            partial(MaxTokensLimiter, max_token_count=4000),
-            # Storefronts send the same few documents over and over: parse and validate once.
-            partial(ParserCache, maxsize=256),
+            # Storefronts send the same few documents over and over: validate once.
             partial(ValidationCache, maxsize=256),
         ],
     )

@@ -24,20 +24,35 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
-def create_engine(url: str, *, pool_size: int = 10, max_overflow: int = 20) -> AsyncEngine:
+def create_engine(
+    url: str,
+    *,
+    pool_size: int = 10,
+    max_overflow: int = 20,
+    statement_timeout_s: float | None = None,
+    connect_timeout_s: float = 5.0,
+    pool_timeout_s: float = 10.0,
+) -> AsyncEngine:
+    server_settings = {"jit": "off", "application_name": "omni"}
+    if statement_timeout_s is not None:
+        # A runaway statement is stopped by PostgreSQL itself, whatever the client does.
+        server_settings["statement_timeout"] = str(int(statement_timeout_s * 1000))
     return create_async_engine(
         url,
         pool_size=pool_size,
         max_overflow=max_overflow,
         pool_pre_ping=False,
+        # Fail fast while the database is unreachable rather than queue requests for minutes.
+        pool_timeout=pool_timeout_s,
         # asyncpg's statement cache already avoids re-parsing; keep JIT off because
         # PostgreSQL's JIT costs more than it saves on short OLTP queries.
-        connect_args={"server_settings": {"jit": "off", "application_name": "omni"}},
+        connect_args={"server_settings": server_settings, "timeout": connect_timeout_s},
     )
 
 
 def import_all_models() -> None:
     """Import every models module so that Base.metadata is complete (Alembic, tests)."""
+    from domain.budgets import models as _budgets  # noqa: F401
     from domain.catalog import models as _catalog  # noqa: F401
     from domain.identity import models as _identity  # noqa: F401
     from domain.inventory import models as _inventory  # noqa: F401

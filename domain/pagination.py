@@ -21,6 +21,8 @@ T = TypeVar("T")
 
 MAX_PAGE_SIZE = 100
 DEFAULT_PAGE_SIZE = 20
+# Omni's own cursors are a few dozen characters; anything this long was not made here.
+MAX_CURSOR_LENGTH = 2000
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,12 +85,14 @@ class Cursor:
 
         Cursors come from clients, so every value is checked before it reaches SQL.
         """
+        if len(token) > MAX_CURSOR_LENGTH:
+            raise invalid_cursor(field)
         try:
             padded = token + "=" * (-len(token) % 4)
             data = json.loads(base64.urlsafe_b64decode(padded.encode()))
             values = tuple(data["v"]) if isinstance(data["v"], list) else None
             made_for = data["s"]
-        except (binascii.Error, ValueError, KeyError, TypeError):
+        except (binascii.Error, ValueError, KeyError, TypeError, RecursionError):
             raise invalid_cursor(field) from None
         if values is None or not all(_fits(v, k) for v, k in zip(values, kinds, strict=False)):
             raise invalid_cursor(field)

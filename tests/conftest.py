@@ -23,7 +23,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from api.app import create_app
-from api.config import Settings, asyncpg_url
+from api.config import Budget, Budgets, Settings, asyncpg_url
 from api.logging import configure_logging
 from api.migrate import upgrade_head_async
 from domain.db import create_engine
@@ -149,7 +149,13 @@ async def catalog_engine(pg_server: PgServer, template_db: str) -> AsyncIterator
     await engine.dispose()
 
 
+# The suite sends thousands of queries from one address; budgets are tested on their own
+# (tests/test_limits.py), so every other test gets one it cannot exhaust.
+UNLIMITED = Budgets(*(Budget(10**9, 10**9) for _ in range(4)))
+
+
 def client_for(engine: AsyncEngine, **settings: Any) -> httpx.AsyncClient:
+    settings.setdefault("budgets", UNLIMITED)
     app = create_app(Settings(database_url="unused", **settings), engine=engine)
     return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://omni.test")
 

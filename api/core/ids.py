@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import base64
 import binascii
+import re
 
 from api.core.errors import ClientError
 
 MAX_ID_LENGTH = 200
+_CANONICAL_B64 = re.compile(r"[A-Za-z0-9_-]+")
+_CANONICAL_RAW = re.compile(r"([A-Z][A-Za-z]*):([1-9][0-9]*)")
 
 
 def to_global_id(type_name: str, pk: int) -> str:
@@ -15,19 +18,25 @@ def to_global_id(type_name: str, pk: int) -> str:
 
 
 def from_global_id(global_id: str, field: str = "id") -> tuple[str, int]:
-    """Decode a global ID; a malformed one is a client error."""
-    if len(global_id) > MAX_ID_LENGTH:
-        raise ClientError(f"`{field}` is not a valid ID.", field=field)
+    """Decode a global ID; anything but the exact form `to_global_id` makes is refused.
+
+    One entity has one ID: `Product:1_0`, `Product: 1`, `Product:01`, non-ASCII digits or
+    padded base64 would otherwise all decode to some product, which breaks caching by ID and
+    lets clients probe with forms Omni never issued.
+    """
+    invalid = ClientError(f"`{field}` is not a valid ID: {global_id[:60]!r}.", field=field)
+    if len(global_id) > MAX_ID_LENGTH or not _CANONICAL_B64.fullmatch(global_id):
+        raise invalid
     try:
-        raw = base64.urlsafe_b64decode(global_id + "=" * (-len(global_id) % 4)).decode()
-        type_name, _, pk = raw.partition(":")
-        value = int(pk)
+        raw = base64.urlsafe_b64decode(global_id + "=" * (-len(global_id) % 4)).decode("ascii")
     except (binascii.Error, UnicodeDecodeError, ValueError):
-        raise ClientError(
-            f"`{field}` is not a valid ID: {global_id[:60]!r}.", field=field
-        ) from None
-    if not type_name or value <= 0 or value >= 2**63:
-        raise ClientError(f"`{field}` is not a valid ID: {global_id[:60]!r}.", field=field)
+        raise invalid from None
+    match = _CANONICAL_RAW.fullmatch(raw)
+    if match is None:
+        raise invalid
+    type_name, value = match.group(1), int(match.group(2))
+    if value >= 2**63 or to_global_id(type_name, value) != global_id:
+        raise invalid
     return type_name, value
 
 

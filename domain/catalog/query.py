@@ -32,10 +32,17 @@ class ProductFilter:
     def validate(self) -> None:
         for name, value in (("priceMin", self.price_min), ("priceMax", self.price_max)):
             if value is not None and (
-                not value.is_finite() or value < 0 or value.adjusted() >= MAX_AMOUNT_DIGITS
+                not value.is_finite()
+                or value < 0
+                or value.adjusted() >= MAX_AMOUNT_DIGITS
+                # Amounts are NUMERIC(14, 2): "1e-999999999" is no price.
+                or (value != 0 and value.adjusted() < -2)
+                or int(value.normalize().as_tuple().exponent) < -2
             ):
                 raise InvalidInput(
-                    f"`{name}` must be a non-negative amount below 10^{MAX_AMOUNT_DIGITS}.", name
+                    f"`{name}` must be a non-negative amount below 10^{MAX_AMOUNT_DIGITS} "
+                    "with at most 2 decimal places.",
+                    name,
                 )
         if (
             self.price_min is not None
