@@ -154,6 +154,7 @@ def serve(
     import uvicorn
 
     from api.migrate import upgrade_head
+    from api.server import uvicorn_options
 
     settings = _settings()
     # SIGTERM ends the server like Ctrl-C, so the embedded database is stopped cleanly too.
@@ -183,6 +184,9 @@ def serve(
                 # the request arrives from a trusted proxy.
                 proxy_headers=True,
                 forwarded_allow_ips=os.environ.get("OMNI_FORWARDED_ALLOW_IPS", "127.0.0.1"),
+                # Header and body read deadlines (OMNI_HEADER_TIMEOUT, OMNI_BODY_TIMEOUT), so
+                # slow clients are dropped, and the keep-alive timeout.
+                **uvicorn_options(settings),
             )
     except KeyboardInterrupt:
         pass

@@ -17,6 +17,7 @@ async def client(catalog_engine):
     async with client_for(catalog_engine, limits=Limits(max_query_cost=100_000)) as c:
         yield c
 
+
 LISTING = """query($n: Int!, $store: ID!) {
   products(first: $n) {
     totalCount

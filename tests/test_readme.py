@@ -6,7 +6,7 @@ import base64
 import re
 from pathlib import Path
 
-from tests.conftest import ok
+from tests.conftest import gql
 
 README = Path(__file__).resolve().parents[1] / "README.md"
 
@@ -22,5 +22,8 @@ async def test_readme_examples_run(client):
     assert len(queries) >= 3
     variant = base64.urlsafe_b64encode(b"ProductVariant:1").decode().rstrip("=")
     for query in queries:
-        data = await ok(client, query, {"variant": variant} if "$variant" in query else None)
-        assert all(value for value in data.values()), (query, data)
+        result = await gql(client, query, {"variant": variant} if "$variant" in query else None)
+        assert not result.errors, result.errors
+        assert all(value for value in result.data.values()), (query, result.data)
+        # Every example stays well under the public maximum query cost (1,000).
+        assert result["extensions"]["cost"]["requestedQueryCost"] <= 500, query

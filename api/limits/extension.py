@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Any
 
-from graphql import GraphQLError, OperationDefinitionNode
+from graphql import GraphQLError, GraphQLSyntaxError, OperationDefinitionNode
 from strawberry.extensions import SchemaExtension
 from strawberry.types import ExecutionResult
 
@@ -38,9 +38,19 @@ class RequestLimits(SchemaExtension):
         context = self.execution_context
         guard = self._guard()
         if guard is not None and context.query and context.graphql_document is None:
-            parsed = guard.documents.get(context.query)
+            try:
+                parsed = guard.documents.get(context.query)
+            except GraphQLSyntaxError as error:
+                raise GraphQLError(
+                    error.message,
+                    source=error.source,
+                    positions=error.positions,
+                    extensions={"code": ErrorCode.GRAPHQL_PARSE_FAILED.value},
+                ) from None
             context.graphql_document = parsed.document
-            guard.check_shape(parsed.shape, context.operation_name)
+            # The name the client sent: strawberry's `operation_name` falls back to the first
+            # operation's, which would run the first of several instead of refusing.
+            guard.check_shape(parsed.shape, context._provided_operation_name)
         yield
 
     async def on_execute(self) -> AsyncIterator[None]:
