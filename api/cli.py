@@ -271,6 +271,7 @@ def staff_create(
 async def _run_job(url: str, name: str) -> str:
     from sqlalchemy.ext.asyncio import AsyncSession
 
+    from domain.budgets import repository as budgets
     from domain.db import create_engine, import_all_models
     from domain.membership.service import expire_points, recompute_all_tiers
 
@@ -281,6 +282,10 @@ async def _run_job(url: str, name: str) -> str:
             if name == "expire-points":
                 expired = await expire_points(session)
                 message = f"Expired {expired} points."
+            elif name == "prune-cost-buckets":
+                conn = await session.connection()
+                pruned = await budgets.prune(conn)
+                message = f"Pruned {pruned} idle cost buckets."
             else:
                 changed = await recompute_all_tiers(session)
                 message = f"Recomputed tiers: {changed} changed."
@@ -292,11 +297,15 @@ async def _run_job(url: str, name: str) -> str:
 
 @jobs_app.command("run")
 def jobs_run(
-    name: Annotated[str, typer.Argument(help="expire-points or recompute-tiers.")],
+    name: Annotated[
+        str, typer.Argument(help="expire-points, recompute-tiers or prune-cost-buckets.")
+    ],
 ) -> None:
-    """Run one job now: `expire-points` (OMNI_POINTS_EXPIRE_DAYS) or `recompute-tiers`."""
-    if name not in {"expire-points", "recompute-tiers"}:
-        raise typer.BadParameter("expire-points or recompute-tiers", param_hint="NAME")
+    """Run one job now: `expire-points` (OMNI_POINTS_EXPIRE_DAYS), `recompute-tiers`, or
+    `prune-cost-buckets` (forget budgets idle for an hour: they are full again anyway)."""
+    jobs = ("expire-points", "recompute-tiers", "prune-cost-buckets")
+    if name not in jobs:
+        raise typer.BadParameter(", ".join(jobs), param_hint="NAME")
     with database(_settings()) as url:
         typer.echo(asyncio.run(_run_job(url, name)))
 

@@ -121,3 +121,13 @@ async def test_prune_removes_only_idle_buckets(engine):
         assert await repository.prune(conn, idle_s=3600) == 0
         assert await repository.prune(conn, idle_s=0) >= 1
         await conn.commit()
+
+
+async def test_prune_job_from_the_command_line(engine, fresh_db):
+    from tests.test_points import omni
+
+    async with client_for(engine, budgets=tight()) as c:
+        await gql(c, PAGE_OF_20)
+    code, out, err = await omni("jobs", "run", "prune-cost-buckets", database_url=fresh_db)
+    assert code == 0, err
+    assert "Pruned 0 idle cost buckets." in out
