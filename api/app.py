@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from api.config import Settings, asyncpg_url
@@ -22,7 +22,7 @@ from api.graphiql import asset_routes
 from api.http import OmniGraphQL
 from api.limits.guard import Guard
 from api.logging import configure_logging
-from api.middleware import RequestContextMiddleware
+from api.middleware import RequestContextMiddleware, current_request_id, error_body
 from api.migrate import current_revision, head_revision
 from api.schema import schema
 from domain.db import create_engine, import_all_models
@@ -93,7 +93,8 @@ def create_app(settings: Settings | None = None, engine: AsyncEngine | None = No
 
     app = Starlette(
         routes=[
-            Route("/graphql", graphql, methods=["GET", "POST"]),
+            # Every method reaches the view, which answers the wrong ones with a JSON 405.
+            Route("/graphql", graphql),
             Route("/healthz", healthz, methods=["GET"]),
             Route("/readyz", readyz, methods=["GET"]),
             *(asset_routes() if settings.graphiql_enabled else []),
@@ -107,11 +108,24 @@ def create_app(settings: Settings | None = None, engine: AsyncEngine | None = No
             cors_middleware(settings),
         ],
         lifespan=lifespan,
+        exception_handlers={404: json_http_error, 405: json_http_error},
     )
     app.state.engine = engine
     app.state.sessionmaker = sessionmaker
     app.state.settings = settings
     return app
+
+
+async def json_http_error(request: Request, error: Exception) -> Response:
+    """Unknown paths and methods answer JSON with a code, like everything else."""
+    status = getattr(error, "status_code", 500)
+    code = {404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED"}.get(status, "BAD_REQUEST")
+    message = {404: "No such path; GraphQL is at /graphql."}.get(status, "Method not allowed.")
+    return Response(
+        error_body(code, message, current_request_id.get()),
+        status_code=status,
+        media_type="application/json",
+    )
 
 
 def create_app_from_env() -> Starlette:

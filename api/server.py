@@ -26,6 +26,7 @@ import asyncio
 import json
 import logging
 import re
+import uuid
 from typing import TYPE_CHECKING, Any, ClassVar, Literal, Protocol
 
 import h11
@@ -52,21 +53,31 @@ _ABORT_GRACE_S = 2.0
 
 
 def _timeout_response(message: str) -> tuple[bytes, bytes]:
-    """The status line and headers (without the blank line) and the body of a 408."""
+    """The status line and headers (without the blank line) and the body of a 408, with a
+    fresh request id like every other answer (the app never saw this request)."""
+    request_id = uuid.uuid4().hex
     body = json.dumps(
-        {"errors": [{"message": message, "extensions": {"code": "REQUEST_TIMEOUT"}}]}
+        {
+            "errors": [
+                {
+                    "message": message,
+                    "extensions": {"code": "REQUEST_TIMEOUT", "requestId": request_id},
+                }
+            ]
+        }
     ).encode()
     head = (
         b"HTTP/1.1 408 Request Timeout\r\n"
         b"content-type: application/json\r\n"
         b"content-length: %d\r\n"
-        b"connection: close\r\n" % len(body)
+        b"x-request-id: %s\r\n"
+        b"connection: close\r\n" % (len(body), request_id.encode())
     )
     return head, body
 
 
-_HEADERS_LATE = _timeout_response("The request headers did not arrive in time.")
-_BODY_LATE = _timeout_response("The request body did not arrive in time.")
+_HEADERS_LATE = "The request headers did not arrive in time."
+_BODY_LATE = "The request body did not arrive in time."
 
 
 class _Cycle(Protocol):
@@ -202,14 +213,14 @@ class _ReadDeadlines:
         )
         self._drop("body", _BODY_LATE if answer else None)
 
-    def _drop(self, part: str, response: tuple[bytes, bytes] | None) -> None:
+    def _drop(self, part: str, late: str | None) -> None:
         cycle = self._active_cycle()
         if cycle is not None and not cycle.response_complete:
             # The app's sends become no-ops and its receive() returns http.disconnect.
             cycle.disconnected = True
             cycle.message_event.set()
-        if response is not None:
-            head, body = response
+        if late is not None:
+            head, body = _timeout_response(late)
             extra = b"".join(
                 b"%s: %s\r\n" % (name, value) for name, value in self.server_state.default_headers
             )

@@ -261,3 +261,24 @@ async def test_cors_in_production_only_configured_origins(catalog_engine):
             headers={"origin": "https://shop.song.vn", "access-control-request-method": "POST"},
         )
         assert response.headers["access-control-allow-origin"] == "https://shop.song.vn"
+
+
+@pytest.mark.parametrize("method", ["PUT", "DELETE", "PATCH"])
+async def test_other_methods_are_json_405(client, method):
+    response = await client.request(method, "/graphql", json={"query": "{ __typename }"})
+    assert_json_error(response, 405, "METHOD_NOT_ALLOWED")
+
+
+async def test_unknown_path_is_json_404(client):
+    response = await client.get("/nope")
+    assert_json_error(response, 404, "NOT_FOUND")
+    assert (await client.post("/healthz")).status_code == 405
+
+
+async def test_validation_errors_have_a_code(client):
+    result = await gql(client, "{ products(first: 1) { nope } }")
+    assert result.error_codes() == ["GRAPHQL_VALIDATION_FAILED"]
+    bad_variable = await gql(
+        client, "query($n: Int) { products(first: $n) { totalCount } }", {"n": "many"}
+    )
+    assert bad_variable.error_codes() == ["GRAPHQL_VALIDATION_FAILED"]

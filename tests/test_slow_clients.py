@@ -214,7 +214,9 @@ def post(path: str, body: bytes) -> bytes:
 def assert_timed_out(outcome: Outcome, deadline: float, part: str) -> None:
     assert outcome.status == 408, outcome.data[:200]
     error = outcome.json["errors"][0]  # type: ignore[index]
-    assert error["extensions"] == {"code": "REQUEST_TIMEOUT"}
+    assert error["extensions"]["code"] == "REQUEST_TIMEOUT"
+    request_id = error["extensions"]["requestId"]
+    assert f"x-request-id: {request_id}".encode() in outcome.data.lower()
     assert part in error["message"]
     assert b"connection: close" in outcome.data.lower()
     assert deadline - 0.1 <= outcome.elapsed <= deadline + SLACK_S, outcome.elapsed

@@ -140,37 +140,32 @@ def present(error: GraphQLError, request_id: str | None) -> GraphQLError:
     outages and timeouts with their codes, anything else masked and logged (once: the
     masked error has no original left to log)."""
     original = error.original_error
+    plain = original is None or isinstance(original, GraphQLError)
+    if plain and error.path is None and "code" not in (error.extensions or {}):
+        # graphql-core's validation and variable errors: give them a code like the rest.
+        return _replaced(
+            error,
+            error.message,
+            {**(error.extensions or {}), "code": ErrorCode.GRAPHQL_VALIDATION_FAILED.value},
+        )
     if original is None or isinstance(original, GraphQLError):
         return error
     if isinstance(original, DomainError):
         extensions = {"code": str(original.code)}
         if original.field:
             extensions["field"] = original.field
-        return GraphQLError(
-            original.message,
-            nodes=error.nodes,
-            source=error.source,
-            positions=error.positions,
-            path=error.path,
-            extensions=extensions,
-        )
+        return _replaced(error, original.message, extensions)
     if is_unavailable(original):
-        return GraphQLError(
+        return _replaced(
+            error,
             UNAVAILABLE_MESSAGE,
-            nodes=error.nodes,
-            source=error.source,
-            positions=error.positions,
-            path=error.path,
-            extensions={"code": ErrorCode.SERVICE_UNAVAILABLE.value, "requestId": request_id},
+            {"code": ErrorCode.SERVICE_UNAVAILABLE.value, "requestId": request_id},
         )
     if is_statement_timeout(original):
-        return GraphQLError(
+        return _replaced(
+            error,
             "The database took too long to answer; ask for less or retry later.",
-            nodes=error.nodes,
-            source=error.source,
-            positions=error.positions,
-            path=error.path,
-            extensions={"code": ErrorCode.DEADLINE_EXCEEDED.value, "requestId": request_id},
+            {"code": ErrorCode.DEADLINE_EXCEEDED.value, "requestId": request_id},
         )
     log.error(
         "unexpected_error",
@@ -178,11 +173,20 @@ def present(error: GraphQLError, request_id: str | None) -> GraphQLError:
         path=error.path,
         exc_info=(type(original), original, original.__traceback__),
     )
-    return GraphQLError(
+    return _replaced(
+        error,
         MASKED_MESSAGE,
+        {"code": ErrorCode.INTERNAL_SERVER_ERROR.value, "requestId": request_id},
+    )
+
+
+def _replaced(error: GraphQLError, message: str, extensions: dict[str, Any]) -> GraphQLError:
+    """The same error at the same place, with another message and extensions."""
+    return GraphQLError(
+        message,
         nodes=error.nodes,
         source=error.source,
         positions=error.positions,
         path=error.path,
-        extensions={"code": ErrorCode.INTERNAL_SERVER_ERROR.value, "requestId": request_id},
+        extensions=extensions,
     )
