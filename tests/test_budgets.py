@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 
 import pytest
+from sqlalchemy import text
 
 from api.config import Budget, Budgets
 from domain.budgets.bucket import refilled, retry_after
@@ -68,6 +69,14 @@ async def test_unused_cost_is_given_back(engine):
         assert cost["throttleStatus"]["currentlyAvailable"] == pytest.approx(
             1000 - cost["actualQueryCost"], abs=1
         )
+        again = await gql(c, "{ products(first: 100) { edges { node { name } } } }")
+        status = again["extensions"]["cost"]["throttleStatus"]
+        assert status["currentlyAvailable"] == pytest.approx(1000 - 2 * 147, abs=1)
+    # The first request's 54 unused points were credited by the second one's statement;
+    # the second's wait for the client's next request.
+    async with engine.connect() as conn:
+        stored = (await conn.execute(text("SELECT available FROM cost_buckets"))).scalar()
+    assert stored == pytest.approx(1000 - 201 - 201 + 54, abs=1)
 
 
 async def test_budgets_are_shared_by_every_worker(fresh_db):

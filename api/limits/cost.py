@@ -15,6 +15,7 @@ at their real length. The difference is given back to the client's budget.
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Mapping
 from typing import Any
 
@@ -81,9 +82,14 @@ def _is_connection(type_: GraphQLNamedType) -> bool:
 class CostModel:
     """Prices documents against one schema."""
 
-    def __init__(self, schema: GraphQLSchema, max_page_size: int) -> None:
+    def __init__(self, schema: GraphQLSchema, max_page_size: int, cache_size: int = 256) -> None:
         self.schema = schema
         self.max_page_size = max_page_size
+        # Storefronts send a few documents over and over, so prices and plans are kept per
+        # document. Entries hold the document itself, so its id() cannot be reused meanwhile.
+        self._cache_size = cache_size
+        self._requested: OrderedDict[tuple[Any, ...], tuple[DocumentNode, int]] = OrderedDict()
+        self._plans: OrderedDict[tuple[int, int], tuple[DocumentNode, _Plan]] = OrderedDict()
 
     # -- requested cost ----------------------------------------------------------------
 
@@ -93,7 +99,24 @@ class CostModel:
         operation: OperationDefinitionNode,
         variables: Mapping[str, Any] | None,
     ) -> int:
-        return _Requested(self, document, variables or {}).operation(operation)
+        variables = variables or {}
+        # Only whole numbers (page sizes) and list lengths (`nodes(ids:)`) change a price.
+        key = (
+            id(document),
+            id(operation),
+            tuple(
+                (name, len(value) if isinstance(value, list) else value)
+                for name, value in sorted(variables.items())
+                if isinstance(value, int | list) and not isinstance(value, bool)
+            ),
+        )
+        cached = self._requested.get(key)
+        if cached is not None and cached[0] is document:
+            self._requested.move_to_end(key)
+            return cached[1]
+        cost = _Requested(self, document, variables).operation(operation)
+        _remember(self._requested, key, (document, cost), self._cache_size)
+        return cost
 
     def actual(
         self,
@@ -103,7 +126,20 @@ class CostModel:
     ) -> int:
         if not data:
             return 0
-        return _Actual(self, document).operation(operation, data)
+        key = (id(document), id(operation))
+        cached = self._plans.get(key)
+        if cached is not None and cached[0] is document:
+            plan = cached[1]
+        else:
+            plan = _Actual(self, document).root_plan(operation)
+            _remember(self._plans, key, (document, plan), self._cache_size)
+        extra = MUTATION_COST if operation.operation is OperationType.MUTATION else 0
+        total = 0
+        for key_, introspection, child in plan:
+            if key_ in data:
+                cost = INTROSPECTION_COST if introspection else _value_cost(child, data[key_])
+                total += cost + (extra if cost else 0)
+        return total
 
     def root_type(self, operation: OperationDefinitionNode) -> GraphQLObjectType | None:
         if operation.operation is OperationType.MUTATION:
@@ -132,6 +168,12 @@ class CostModel:
             return parent
         found = self.schema.get_type(name)
         return found if found is not None else parent
+
+
+def _remember(cache: OrderedDict[Any, Any], key: Any, value: Any, size: int) -> None:
+    cache[key] = value
+    if len(cache) > size:
+        cache.popitem(last=False)
 
 
 class _Requested:
@@ -237,6 +279,12 @@ class _Requested:
         return TYPICAL_SIZES.get(f"{parent.name}.{node.name.value}", DEFAULT_LIST_SIZE)
 
 
+# A plan of what the actual cost walk looks at below one selection set: for each response
+# key that holds objects, whether it is introspection, and the plan below it. Scalars are
+# left out, so the walk over a response touches only its objects.
+_Plan = list[tuple[str, bool, "_Plan"]]
+
+
 class _Actual:
     """The same rules over the data returned: lists count at their real length."""
 
@@ -246,17 +294,21 @@ class _Actual:
             d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
         }
 
-    def operation(self, operation: OperationDefinitionNode, data: Mapping[str, Any]) -> int:
+    def plan(self, selection_set: SelectionSetNode | None, parent: GraphQLNamedType) -> _Plan:
+        plan: _Plan = []
+        for node, node_parent in self.fields(selection_set, parent, set()):
+            key = node.alias.value if node.alias else node.name.value
+            if node.name.value in ("__schema", "__type"):
+                plan.append((key, True, []))
+                continue
+            found = self.model.field_type(node_parent, node)
+            if found is not None:
+                plan.append((key, False, self.plan(node.selection_set, found[0])))
+        return plan
+
+    def root_plan(self, operation: OperationDefinitionNode) -> _Plan:
         root = self.model.root_type(operation)
-        if root is None:
-            return 0
-        extra = MUTATION_COST if operation.operation is OperationType.MUTATION else 0
-        total = 0
-        for node in self.fields(operation.selection_set, root, set()):
-            field, parent = node
-            cost = self.field(field, parent, data)
-            total += cost + (extra if cost else 0)
-        return total
+        return [] if root is None else self.plan(operation.selection_set, root)
 
     def fields(
         self,
@@ -265,7 +317,8 @@ class _Actual:
         seen: set[str],
     ) -> list[tuple[FieldNode, GraphQLNamedType]]:
         """The fields a selection set asks for, fragments flattened, one per response key
-        (a key asked twice is returned once, as the data holds it once)."""
+        (a key asked twice is returned once, as the data holds it once). A field of an
+        abstract type may hold any implementation; fragments on the others find no keys."""
         found: list[tuple[FieldNode, GraphQLNamedType]] = []
         if selection_set is None:
             return found
@@ -292,27 +345,18 @@ class _Actual:
                     )
         return found
 
-    def field(self, node: FieldNode, parent: GraphQLNamedType, data: Mapping[str, Any]) -> int:
-        name = node.name.value
-        key = node.alias.value if node.alias else name
-        if key not in data:
-            return 0
-        if name in ("__schema", "__type"):
-            return INTROSPECTION_COST
-        found = self.model.field_type(parent, node)
-        if found is None:
-            return 0
-        named, _ = found
-        return self.value(node, named, data[key])
 
-    def value(self, node: FieldNode, named: GraphQLNamedType, value: Any) -> int:
-        if isinstance(value, list):
-            return sum(self.value(node, named, item) for item in value)
-        if not isinstance(value, Mapping):
-            return 1  # null: the field was still resolved
-        total = 1
-        # A field of an abstract type may hold any of its implementations; fragments on
-        # the other ones simply find no keys in this object.
-        for child, parent in self.fields(node.selection_set, named, set()):
-            total += self.field(child, parent, value)
-        return total
+def _plan_cost(plan: _Plan, data: Mapping[str, Any]) -> int:
+    total = 0
+    for key, introspection, child in plan:
+        if key in data:
+            total += INTROSPECTION_COST if introspection else _value_cost(child, data[key])
+    return total
+
+
+def _value_cost(plan: _Plan, value: Any) -> int:
+    if isinstance(value, list):
+        return sum(_value_cost(plan, item) for item in value)
+    if not isinstance(value, Mapping):
+        return 1  # null: the field was still resolved
+    return 1 + _plan_cost(plan, value)

@@ -131,14 +131,9 @@ class RequestLimits(SchemaExtension):
         cost.actual = min(cost.requested, guard.costs.actual(document, operation, data))
         unused = cost.requested - cost.actual
         if unused > 0:
-            try:
-                level = await guard.budgets.give_back(cost.client, unused)
-            except Exception as error:
-                if not is_unavailable(error):
-                    raise
-                level = None  # the refund is lost; the client only waits a little longer
-            if level is not None:
-                cost.available = level
+            guard.budgets.give_back(cost.client, unused)
+            # What the bucket holds once the credit is applied.
+            cost.available = min(cost.client.budget.maximum, (cost.available or 0) + unused)
 
     def get_results(self) -> dict[str, Any]:
         request = self.execution_context.context

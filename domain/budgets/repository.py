@@ -1,8 +1,9 @@
-"""The two statements of the budget: spend before a request, give back after it.
+"""The budget's statement: one atomic upsert per request spends its requested cost and
+credits what the client's previous request gave back.
 
-Both are single atomic statements (the row is locked by the UPDATE), so concurrent
-requests of one client, on any worker or host, can never spend the same points twice.
-They run outside the request's transaction: a rolled-back mutation still spent its cost.
+The row is locked by the upsert, so concurrent requests of one client, on any worker or
+host, can never spend the same points twice. It runs outside the request's transaction:
+a rolled-back mutation still spent its cost.
 """
 
 from __future__ import annotations
@@ -22,45 +23,43 @@ _SPEND = text(
     INSERT INTO cost_buckets AS b (client_key, available, updated_at)
     VALUES (:key, CAST(:maximum AS float8) - CAST(:cost AS float8), clock_timestamp())
     ON CONFLICT (client_key) DO UPDATE
-       SET available = {_REFILLED} - CAST(:cost AS float8), updated_at = clock_timestamp()
-     WHERE {_REFILLED} >= CAST(:cost AS float8)
+       SET available = LEAST(CAST(:maximum AS float8), {_REFILLED} + CAST(:credit AS float8))
+                       - CAST(:cost AS float8),
+           updated_at = clock_timestamp()
+     WHERE LEAST(CAST(:maximum AS float8), {_REFILLED} + CAST(:credit AS float8))
+           >= CAST(:cost AS float8)
     RETURNING b.available
     """
 )
 
 _CURRENT = text(f"SELECT {_REFILLED} FROM cost_buckets AS b WHERE b.client_key = :key")
 
-_GIVE_BACK = text(
-    f"""
-    UPDATE cost_buckets AS b
-       SET available = LEAST(CAST(:maximum AS float8), {_REFILLED} + CAST(:amount AS float8)),
-           updated_at = clock_timestamp()
-     WHERE b.client_key = :key
-    RETURNING b.available
-    """
-)
 
-
-async def spend(conn: AsyncConnection, key: str, cost: float, maximum: float, rate: float) -> Spend:
-    """Take `cost` points from the client's bucket if it holds them (a new bucket is full)."""
+async def spend(
+    conn: AsyncConnection,
+    key: str,
+    cost: float,
+    maximum: float,
+    rate: float,
+    credit: float = 0.0,
+) -> Spend:
+    """Take `cost` points from the client's bucket if it holds them, after adding `credit`
+    (points given back since; a new bucket is full). A refused spend credits nothing."""
     if cost > maximum:
         return Spend(False, maximum, float("inf"))
-    params = {"key": key, "cost": float(cost), "maximum": float(maximum), "rate": float(rate)}
+    params = {
+        "key": key,
+        "cost": float(cost),
+        "maximum": float(maximum),
+        "rate": float(rate),
+        "credit": float(credit),
+    }
     left = (await conn.execute(_SPEND, params)).scalar()
     if left is not None:
         return Spend(True, float(left), 0.0)
     now = (await conn.execute(_CURRENT, params)).scalar()
-    available = float(now) if now is not None else float(maximum)
+    available = min(float(maximum), float(now) + credit) if now is not None else float(maximum)
     return Spend(False, available, retry_after(cost, available, rate))
-
-
-async def give_back(
-    conn: AsyncConnection, key: str, amount: float, maximum: float, rate: float
-) -> float | None:
-    """Return unused points (requested cost − actual cost); the new level, if the row exists."""
-    params = {"key": key, "amount": float(amount), "maximum": float(maximum), "rate": float(rate)}
-    left = (await conn.execute(_GIVE_BACK, params)).scalar()
-    return float(left) if left is not None else None
 
 
 async def prune(conn: AsyncConnection, idle_s: float = 3600) -> int:
