@@ -126,16 +126,33 @@ class _ReadDeadlines:
     logger: logging.Logger
     client: tuple[str, int] | None
 
-    def _init_deadlines(self) -> None:
+    def __init__(
+        self,
+        config: Config,
+        server_state: ServerState,
+        app_state: dict[str, Any],
+        _loop: asyncio.AbstractEventLoop | None = None,
+    ) -> None:
+        super().__init__(config, server_state, app_state, _loop)  # type: ignore[call-arg]
         self._header_timer = _Timer()
         self._body_timer = _Timer()
         self._abort_timer = _Timer()
         self._header_held = False
         self._body_held = False
 
-    # Hooks for the parser-specific subclasses.
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        super().connection_made(transport)  # type: ignore[misc]
+        self._start_header_deadline()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._stop_deadlines()
+        super().connection_lost(exc)  # type: ignore[misc]
+
     def _active_cycle(self) -> _Cycle | None:
-        raise NotImplementedError
+        cycle: _Cycle | None = getattr(self, "cycle", None)
+        return cycle
+
+    # Hooks for the parser-specific subclasses.
 
     def _request_begun(self) -> bool:
         """Whether any byte of the request being waited for has arrived."""
@@ -236,35 +253,13 @@ if HttpToolsProtocol is not None:
     class _HttpToolsDeadlines(_ReadDeadlines, HttpToolsProtocol):
         """uvicorn's httptools protocol with header and body read deadlines."""
 
-        def __init__(
-            self,
-            config: Config,
-            server_state: ServerState,
-            app_state: dict[str, Any],
-            _loop: asyncio.AbstractEventLoop | None = None,
-        ) -> None:
-            super().__init__(config, server_state, app_state, _loop)
-            self._init_deadlines()
-            self._reading_headers = False
-
-        def _active_cycle(self) -> _Cycle | None:
-            return self.cycle
+        _reading_headers = False
 
         def _request_begun(self) -> bool:
             return self._reading_headers
 
         def _earlier_response_pending(self) -> bool:
             return bool(self.pipeline)
-
-        def connection_made(  # type: ignore[override]
-            self, transport: asyncio.Transport
-        ) -> None:
-            super().connection_made(transport)
-            self._start_header_deadline()
-
-        def connection_lost(self, exc: Exception | None) -> None:
-            self._stop_deadlines()
-            super().connection_lost(exc)
 
         def on_message_begin(self) -> None:
             super().on_message_begin()
@@ -296,31 +291,8 @@ class _H11Deadlines(_ReadDeadlines, H11Protocol):
     the client after each batch of events.
     """
 
-    def __init__(
-        self,
-        config: Config,
-        server_state: ServerState,
-        app_state: dict[str, Any],
-        _loop: asyncio.AbstractEventLoop | None = None,
-    ) -> None:
-        super().__init__(config, server_state, app_state, _loop)
-        self._init_deadlines()
-
-    def _active_cycle(self) -> _Cycle | None:
-        return self.cycle
-
     def _request_begun(self) -> bool:
         return bool(self.conn.trailing_data[0])
-
-    def connection_made(  # type: ignore[override]
-        self, transport: asyncio.Transport
-    ) -> None:
-        super().connection_made(transport)
-        self._start_header_deadline()
-
-    def connection_lost(self, exc: Exception | None) -> None:
-        self._stop_deadlines()
-        super().connection_lost(exc)
 
     def data_received(self, data: bytes) -> None:
         super().data_received(data)

@@ -142,6 +142,23 @@ async def read_until_closed(reader: asyncio.StreamReader) -> bytes:
     return data
 
 
+async def feed(
+    writer: asyncio.StreamWriter, dripped: bytes, sent: list[int], *, pause_first: bool
+) -> None:
+    """Write `dripped` a byte every DRIP_S, counting in `sent[0]`, until the server closes."""
+    for byte in dripped:
+        if pause_first:
+            await asyncio.sleep(DRIP_S)
+        try:
+            writer.write(bytes([byte]))
+            await writer.drain()
+        except ConnectionError:
+            return
+        sent[0] += 1
+        if not pause_first:
+            await asyncio.sleep(DRIP_S)
+
+
 async def drip(port: int, dripped: bytes, *, head: bytes = b"", limit: float = 8.0) -> Outcome:
     """Send `head` at once, then `dripped` a byte every DRIP_S, until the server closes.
 
@@ -153,23 +170,11 @@ async def drip(port: int, dripped: bytes, *, head: bytes = b"", limit: float = 8
         writer.write(head)
         await writer.drain()
         start = time.monotonic()
-    sent = 0
-
-    async def feed() -> None:
-        nonlocal sent
-        for byte in dripped:
-            await asyncio.sleep(DRIP_S)
-            try:
-                writer.write(bytes([byte]))
-                await writer.drain()
-            except ConnectionError:
-                return
-            sent += 1
-
-    feeder = asyncio.create_task(feed())
+    sent = [0]
+    feeder = asyncio.create_task(feed(writer, dripped, sent, pause_first=True))
     try:
         data = await asyncio.wait_for(read_until_closed(reader), limit)
-        return Outcome(time.monotonic() - start, data, sent)
+        return Outcome(time.monotonic() - start, data, sent[0])
     finally:
         feeder.cancel()
         writer.close()
@@ -240,23 +245,11 @@ async def drip_after_a_keep_alive_request(port: int) -> Outcome:
         # Idle longer than the header deadline: keep-alive (5 s) governs an idle connection.
         await asyncio.sleep(HEADER_S + 0.3)
         start = time.monotonic()
-        sent = 0
-
-        async def feed() -> None:
-            nonlocal sent
-            for byte in DRIPPED_HEADERS:
-                try:
-                    writer.write(bytes([byte]))
-                    await writer.drain()
-                except ConnectionError:
-                    return
-                sent += 1
-                await asyncio.sleep(DRIP_S)
-
-        feeder = asyncio.create_task(feed())
+        sent = [0]
+        feeder = asyncio.create_task(feed(writer, DRIPPED_HEADERS, sent, pause_first=False))
         data = await asyncio.wait_for(read_until_closed(reader), 5)
         feeder.cancel()
-        return Outcome(time.monotonic() - start, data, sent)
+        return Outcome(time.monotonic() - start, data, sent[0])
     finally:
         writer.close()
 

@@ -30,6 +30,14 @@ def _operation(document: Any, name: str | None) -> OperationDefinitionNode | Non
     return None
 
 
+def refuse(context: Any, message: str, extensions: dict[str, Any]) -> None:
+    """Answer with one error instead of executing: strawberry skips execution when the
+    result is already set before the execute hook yields."""
+    context.result = ExecutionResult(
+        data=None, errors=[GraphQLError(message, extensions=extensions)]
+    )
+
+
 class RequestLimits(SchemaExtension):
     def _guard(self) -> Guard | None:
         return getattr(self.execution_context.context, "guard", None)
@@ -68,19 +76,15 @@ class RequestLimits(SchemaExtension):
         limit = guard.limits.max_query_cost
         if cost.requested > limit:
             cost.actual = 0
-            context.result = ExecutionResult(
-                data=None,
-                errors=[
-                    GraphQLError(
-                        f"This query costs {cost.requested:,} points; the maximum is {limit:,}. "
-                        "Ask for fewer items per page or fewer fields.",
-                        extensions={
-                            "code": ErrorCode.MAX_COST_EXCEEDED.value,
-                            "cost": cost.requested,
-                            "maxCost": limit,
-                        },
-                    )
-                ],
+            refuse(
+                context,
+                f"This query costs {cost.requested:,} points; the maximum is {limit:,}. "
+                "Ask for fewer items per page or fewer fields.",
+                {
+                    "code": ErrorCode.MAX_COST_EXCEEDED.value,
+                    "cost": cost.requested,
+                    "maxCost": limit,
+                },
             )
             yield
             return
@@ -90,17 +94,10 @@ class RequestLimits(SchemaExtension):
             if not is_unavailable(error):
                 raise
             request.unavailable = True
-            context.result = ExecutionResult(
-                data=None,
-                errors=[
-                    GraphQLError(
-                        UNAVAILABLE_MESSAGE,
-                        extensions={
-                            "code": ErrorCode.SERVICE_UNAVAILABLE.value,
-                            "requestId": request.request_id,
-                        },
-                    )
-                ],
+            refuse(
+                context,
+                UNAVAILABLE_MESSAGE,
+                {"code": ErrorCode.SERVICE_UNAVAILABLE.value, "requestId": request.request_id},
             )
             yield
             return
@@ -108,20 +105,15 @@ class RequestLimits(SchemaExtension):
         if not spent.allowed:
             cost.actual = 0
             cost.retry_after_s = spent.retry_after_s
-            context.result = ExecutionResult(
-                data=None,
-                errors=[
-                    GraphQLError(
-                        f"Throttled: this query costs {cost.requested:,} points and "
-                        f"{spent.available:,.0f} are available; retry in "
-                        f"{spent.retry_after_s:g} s.",
-                        extensions={
-                            "code": ErrorCode.THROTTLED.value,
-                            "cost": cost.requested,
-                            "retryAfterSeconds": spent.retry_after_s,
-                        },
-                    )
-                ],
+            refuse(
+                context,
+                f"Throttled: this query costs {cost.requested:,} points and "
+                f"{spent.available:,.0f} are available; retry in {spent.retry_after_s:g} s.",
+                {
+                    "code": ErrorCode.THROTTLED.value,
+                    "cost": cost.requested,
+                    "retryAfterSeconds": spent.retry_after_s,
+                },
             )
             yield
             return
