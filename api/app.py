@@ -24,8 +24,9 @@ from api.limits.guard import Guard
 from api.logging import configure_logging
 from api.middleware import RequestContextMiddleware, current_request_id, error_body
 from api.migrate import current_revision, head_revision
-from api.schema import schema
-from domain.db import create_engine, import_all_models
+from api.schema import LIST_SIZES, schema
+from domain.db import create_engine
+from domain.metadata import import_all_models
 
 
 def create_app(settings: Settings | None = None, engine: AsyncEngine | None = None) -> Starlette:
@@ -47,7 +48,7 @@ def create_app(settings: Settings | None = None, engine: AsyncEngine | None = No
         )
     install_statement_counter(engine)
     sessionmaker = async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
-    guard = Guard(settings, schema._schema, engine)
+    guard = Guard(settings, schema._schema, engine, LIST_SIZES)
     graphql = OmniGraphQL(schema, settings, sessionmaker, guard)
     head = head_revision()
 

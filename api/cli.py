@@ -7,14 +7,19 @@ import difflib
 import os
 import signal
 import sys
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
 
 from api.config import ConfigError, Settings, asyncpg_url
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession
+
+T = TypeVar("T")
 
 app = typer.Typer(
     help="Omni: headless GraphQL commerce API for omnichannel retail.", no_args_is_help=True
@@ -62,35 +67,45 @@ def database(settings: Settings) -> Iterator[str]:
         embedded.stop()
 
 
-async def _seed(url: str, *, reset: bool, only_if_empty: bool) -> str:
-    from domain.db import create_engine, import_all_models
-    from domain.seed.demo import ResetRefused, clear_data, has_data, load_demo_data
+async def _in_transaction(url: str, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
+    """Run one use case as one unit of work on a short-lived engine."""
+    from sqlalchemy.ext.asyncio import AsyncSession
+
+    from domain.db import create_engine
+    from domain.metadata import import_all_models
+    from domain.unit_of_work import transaction
 
     import_all_models()
     engine = create_engine(url, pool_size=1, max_overflow=0)
     try:
-        async with engine.begin() as conn:
-            from sqlalchemy.ext.asyncio import AsyncSession
+        async with AsyncSession(engine, expire_on_commit=False) as session:
+            return await transaction(session, work)
+    finally:
+        await engine.dispose()
 
-            session = AsyncSession(bind=conn)
-            if await has_data(session):
-                if only_if_empty:
-                    return "Database already has data; demo data not loaded."
-                if not reset:
-                    return "Database already has data; use `omni seed --reset` to replace it."
-                try:
-                    await clear_data(session)
-                except ResetRefused as refused:
-                    return f"Not reset: {refused}"
-            summary = await load_demo_data(session)
-            await session.flush()
+
+async def _seed(url: str, *, reset: bool, only_if_empty: bool) -> str:
+    from domain.seed.demo import ResetRefused, clear_data, has_data, load_demo_data
+
+    async def work(session: AsyncSession) -> str:
+        if await has_data(session):
+            if only_if_empty:
+                return "Database already has data; demo data not loaded."
+            if not reset:
+                return "Database already has data; use `omni seed --reset` to replace it."
+            try:
+                await clear_data(session)
+            except ResetRefused as refused:
+                return f"Not reset: {refused}"
+        summary = await load_demo_data(session)
+        await session.flush()
         return (
             f"Loaded demo data: {summary.categories} categories, {summary.products} products, "
             f"{summary.variants} variants, {summary.locations} locations, "
             f"{summary.stock_levels} stock levels."
         )
-    finally:
-        await engine.dispose()
+
+    return await _in_transaction(url, work)
 
 
 @app.command()
@@ -209,40 +224,34 @@ async def _create_staff(
     url: str, email: str, name: str, password: str, role: str, store_codes: list[str]
 ) -> str:
     from sqlalchemy import select
-    from sqlalchemy.ext.asyncio import AsyncSession
 
-    from domain.db import create_engine, import_all_models
+    from domain.actors import StaffRole
     from domain.errors import DomainError
-    from domain.identity.models import StaffRole
-    from domain.identity.service import create_staff
     from domain.inventory.models import Location
+    from domain.staff.service import create_staff
 
-    import_all_models()
-    engine = create_engine(url, pool_size=1, max_overflow=0)
+    async def work(session: AsyncSession) -> str:
+        rows = await session.execute(
+            select(Location.code, Location.id).where(Location.code.in_(store_codes))
+        )
+        by_code = {code: pk for code, pk in rows}
+        if missing := [c for c in store_codes if c not in by_code]:
+            raise typer.BadParameter(f"unknown store code(s): {', '.join(missing)}")
+        staff = await create_staff(
+            session,
+            email=email,
+            name=name or email.split("@")[0],
+            password=password,
+            role=StaffRole(role),
+            store_ids=[by_code[c] for c in store_codes],
+        )
+        return f"Created {staff.role.value} {staff.email} (id {staff.id})."
+
     try:
-        async with AsyncSession(engine, expire_on_commit=False) as session:
-            rows = await session.execute(
-                select(Location.code, Location.id).where(Location.code.in_(store_codes))
-            )
-            by_code = {code: pk for code, pk in rows}
-            if missing := [c for c in store_codes if c not in by_code]:
-                raise typer.BadParameter(f"unknown store code(s): {', '.join(missing)}")
-            try:
-                staff = await create_staff(
-                    session,
-                    email=email,
-                    name=name or email.split("@")[0],
-                    password=password,
-                    role=StaffRole(role),
-                    store_ids=[by_code[c] for c in store_codes],
-                )
-            except DomainError as error:
-                typer.secho(f"Not created: {error.message}", fg="red", err=True)
-                raise typer.Exit(1) from error
-            await session.commit()
-            return f"Created {staff.role.value} {staff.email} (id {staff.id})."
-    finally:
-        await engine.dispose()
+        return await _in_transaction(url, work)
+    except DomainError as error:
+        typer.secho(f"Not created: {error.message}", fg="red", err=True)
+        raise typer.Exit(1) from error
 
 
 @staff_app.command("create")
@@ -269,30 +278,19 @@ def staff_create(
 
 
 async def _run_job(url: str, name: str) -> str:
-    from sqlalchemy.ext.asyncio import AsyncSession
-
     from domain.budgets import repository as budgets
-    from domain.db import create_engine, import_all_models
-    from domain.membership.service import expire_points, recompute_all_tiers
+    from domain.membership.ledger import expire_points
+    from domain.membership.spend import recompute_all_tiers
 
-    import_all_models()
-    engine = create_engine(url, pool_size=1, max_overflow=0)
-    try:
-        async with AsyncSession(engine) as session:
-            if name == "expire-points":
-                expired = await expire_points(session)
-                message = f"Expired {expired} points."
-            elif name == "prune-cost-buckets":
-                conn = await session.connection()
-                pruned = await budgets.prune(conn)
-                message = f"Pruned {pruned} idle cost buckets."
-            else:
-                changed = await recompute_all_tiers(session)
-                message = f"Recomputed tiers: {changed} changed."
-            await session.commit()
-            return message
-    finally:
-        await engine.dispose()
+    async def work(session: AsyncSession) -> str:
+        if name == "expire-points":
+            return f"Expired {await expire_points(session)} points."
+        if name == "prune-cost-buckets":
+            pruned = await budgets.prune(await session.connection())
+            return f"Pruned {pruned} idle cost buckets."
+        return f"Recomputed tiers: {await recompute_all_tiers(session)} changed."
+
+    return await _in_transaction(url, work)
 
 
 @jobs_app.command("run")

@@ -27,7 +27,7 @@ from strawberry.types import ExecutionResult
 
 from api.config import Settings
 from api.context import Context
-from api.core.auth import RequestRejected, resolve_viewer
+from api.core.auth import RequestRejected, resolve_actor
 from api.core.errors import UNAVAILABLE_MESSAGE, ErrorCode, clip, is_unavailable, present
 from api.graphiql import render_page
 from api.limits.guard import Guard
@@ -120,8 +120,8 @@ class OmniGraphQL(GraphQL[Context, None]):
         )
         request.state.omni_context = context
         settings = self.settings
-        context.viewer = await context.db.run(
-            lambda session: resolve_viewer(request, session, settings.secret_key)
+        context.actor = await context.db.run(
+            lambda session: resolve_actor(request, session, settings.secret_key)
         )
         return context
 

@@ -16,28 +16,38 @@ from strawberry.extensions import (
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
-from api.catalog.queries import CatalogQuery
-from api.catalog.types import Category, Product, ProductVariant
+from api.auth import schema as auth
+from api.catalog import schema as catalog
+from api.core.capability import Capability
 from api.core.errors import ErrorPolicy
 from api.core.node import NodeQuery
-from api.identity.mutations import IdentityMutation
-from api.identity.queries import IdentityQuery
-from api.identity.types import Customer, CustomerAddress, Device, StaffUser
+from api.customers import schema as customers
+from api.inventory import schema as inventory
 from api.limits.extension import RequestLimits
-from api.membership.mutations import MembershipMutation
-from api.membership.types import Membership, PointsEntry
-from api.stores.queries import StoresQuery
-from api.stores.types import Location
+from api.membership import schema as membership
+from api.staff import schema as staff
 
-Query = merge_types("Query", (NodeQuery, CatalogQuery, StoresQuery, IdentityQuery))
+# The capabilities the schema serves, one line each.
+CAPABILITIES: tuple[Capability, ...] = (
+    catalog.CAPABILITY,
+    inventory.CAPABILITY,
+    customers.CAPABILITY,
+    auth.CAPABILITY,
+    staff.CAPABILITY,
+    membership.CAPABILITY,
+)
+
+Query = merge_types("Query", (NodeQuery, *(c.query for c in CAPABILITIES if c.query)))
 Query.__strawberry_definition__.description = (  # type: ignore[attr-defined]
     "Read access to the catalog, stores, stock and the caller's account. Every channel sees "
     "the same data."
 )
-Mutation = merge_types("Mutation", (IdentityMutation, MembershipMutation))
+Mutation = merge_types("Mutation", tuple(c.mutation for c in CAPABILITIES if c.mutation))
 Mutation.__strawberry_definition__.description = (  # type: ignore[attr-defined]
     "Writes. Each mutation is one transaction; expected failures come back in `userErrors`."
 )
+# Typical lengths of the capabilities' lists, for the cost model (api/limits/cost.py).
+LIST_SIZES: dict[str, int] = {k: v for c in CAPABILITIES for k, v in c.list_sizes.items()}
 
 
 # The limiters build their validation rule classes when constructed. Building them once
@@ -62,18 +72,7 @@ def build_schema() -> strawberry.Schema:
     return OmniSchema(
         query=Query,
         mutation=Mutation,
-        types=[
-            Product,
-            ProductVariant,
-            Category,
-            Location,
-            Customer,
-            CustomerAddress,
-            StaffUser,
-            Device,
-            Membership,
-            PointsEntry,
-        ],
+        types=[t for c in CAPABILITIES for t in c.types],
         extensions=[
             ErrorPolicy,
             # Parses (cached, with token limits), measures, prices and spends the budget.

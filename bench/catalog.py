@@ -374,7 +374,7 @@ GENERATE_SQL: list[tuple[str, Callable[[Sizes], tuple[Any, ...]]]] = [
     (
         # All stores with pickup; ids 1, 11, 21, … also ship delivery orders.
         """
-        INSERT INTO locations (id, code, name, kind, street, ward, district, city, phone,
+        INSERT INTO locations (id, code, name, kind, street, ward, district, province, phone,
                                latitude, longitude, timezone, opening_hours, pickup_enabled,
                                pickup_lead_time_minutes, ships_orders, active)
         SELECT g, 'CH' || lpad(g::text, greatest(3, length(g::text)), '0'),

@@ -50,16 +50,6 @@ def create_engine(
     )
 
 
-def import_all_models() -> None:
-    """Import every models module so that Base.metadata is complete (Alembic, tests)."""
-    from domain.budgets import models as _budgets  # noqa: F401
-    from domain.catalog import models as _catalog  # noqa: F401
-    from domain.identity import models as _identity  # noqa: F401
-    from domain.inventory import models as _inventory  # noqa: F401
-    from domain.membership import models as _membership  # noqa: F401
-    from domain.notifications import models as _notifications  # noqa: F401
-
-
 def in_ids(column: Any, ids: Iterable[int]) -> ColumnElement[bool]:
     """`column = ANY(:ids)` with one array parameter.
 

@@ -15,9 +15,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
-from domain.errors import InputErrorCode, InvalidInput
+from domain.errors import ErrorCode, InvalidInput
 
 T = TypeVar("T")
+
+
+class PageErrorCode(ErrorCode):
+    """Codes of `errors[].extensions.code` for bad paging arguments."""
+
+    INVALID_CURSOR = "INVALID_CURSOR", "The cursor is not valid for this list."
+    PAGE_SIZE = "PAGE_SIZE", "The page size is out of range."
+
 
 MAX_PAGE_SIZE = 100
 DEFAULT_PAGE_SIZE = 20
@@ -39,14 +47,12 @@ class PageRequest:
             if value is None:
                 continue
             if value < 0:
-                raise InvalidInput(
-                    f"`{name}` must not be negative.", name, InputErrorCode.PAGE_SIZE
-                )
+                raise InvalidInput(f"`{name}` must not be negative.", name, PageErrorCode.PAGE_SIZE)
             if value > max_page_size:
                 raise InvalidInput(
                     f"`{name}` is {value}; the maximum page size is {max_page_size}.",
                     name,
-                    InputErrorCode.PAGE_SIZE,
+                    PageErrorCode.PAGE_SIZE,
                 )
         if self.first is not None and self.last is not None:
             raise InvalidInput("Pass `first` or `last`, not both.", "last")
@@ -101,13 +107,13 @@ class Cursor:
                 "The cursor was made for another sort order or search; "
                 "start again without a cursor.",
                 field,
-                InputErrorCode.INVALID_CURSOR,
+                PageErrorCode.INVALID_CURSOR,
             )
         return cls(made_for, values)
 
 
 def invalid_cursor(field: str) -> InvalidInput:
-    return InvalidInput("The cursor is not valid.", field, InputErrorCode.INVALID_CURSOR)
+    return InvalidInput("The cursor is not valid.", field, PageErrorCode.INVALID_CURSOR)
 
 
 def _fits(value: object, kind: type) -> bool:

@@ -13,7 +13,8 @@ from sqlalchemy import pool
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from domain.db import Base, import_all_models
+from domain.db import Base
+from domain.metadata import import_all_models
 
 import_all_models()
 target_metadata = Base.metadata

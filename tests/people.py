@@ -11,9 +11,9 @@ import httpx
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
-from domain.identity.models import StaffRole
-from domain.identity.service import create_staff
+from domain.actors import StaffRole
 from domain.inventory.models import Location
+from domain.staff.service import create_staff
 from tests.conftest import gql
 
 PASSWORD = "matkhau123"

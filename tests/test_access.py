@@ -21,9 +21,9 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
+from domain.actors import Actor, StaffRole
+from domain.customers import addresses
 from domain.db import create_engine
-from domain.identity import service as identity
-from domain.identity.models import StaffRole
 from tests.conftest import PgServer, client_for, gql, ok
 from tests.people import (
     PASSWORD,
@@ -130,7 +130,9 @@ async def _add_address(engine: AsyncEngine, person: Person) -> str:
     # Through the service, not `customerAddressAdd`: that mutation fails after committing
     # (see test_customer_changes_own_address below).
     async with AsyncSession(engine) as session:
-        address = await identity.add_address(session, person.id, identity.AddressFields(**ADDRESS))
+        address = await addresses.add_address(
+            session, Actor(customer_id=person.id), addresses.AddressFields(**ADDRESS)
+        )
         address_id = address.id
         await session.commit()
     return gid("CustomerAddress", address_id)

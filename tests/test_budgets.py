@@ -8,9 +8,9 @@ import pytest
 from sqlalchemy import text
 
 from api.config import Budget, Budgets
+from domain.actors import StaffRole
 from domain.budgets.bucket import refilled, retry_after
 from domain.db import create_engine
-from domain.identity.models import StaffRole
 from tests.conftest import client_for, gql
 from tests.people import make_staff, register
 

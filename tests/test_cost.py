@@ -10,11 +10,11 @@ import pytest
 from graphql import parse
 
 from api.core.ids import to_global_id
-from api.limits.cost import TYPICAL_SIZES, CostModel
-from api.schema import schema
+from api.limits.cost import CostModel
+from api.schema import LIST_SIZES, schema
 from tests.conftest import gql
 
-MODEL = CostModel(schema._schema, max_page_size=100)
+MODEL = CostModel(schema._schema, max_page_size=100, list_sizes=LIST_SIZES)
 
 
 def requested(query: str, variables: dict | None = None) -> int:
@@ -69,7 +69,7 @@ def test_page_size_from_variables_and_fragments():
 
 
 def test_typical_sizes_name_real_list_fields():
-    for key in TYPICAL_SIZES:
+    for key in LIST_SIZES:
         type_name, field = key.split(".")
         definition = schema._schema.get_type(type_name).fields[field]  # type: ignore[union-attr]
         assert "[" in str(definition.type), key

@@ -17,9 +17,9 @@ import httpx
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from domain.identity.models import StaffRole
-from domain.identity.passwords import POLICY
-from domain.identity.tokens import decode_access_token, issue_access_token
+from domain.actors import StaffRole
+from domain.auth.passwords import POLICY
+from domain.auth.tokens import decode_access_token, issue_access_token
 from domain.membership.cards import is_valid_card_number
 from tests.conftest import gql, ok
 from tests.people import PASSWORD, Person, bearer, gid, make_staff, register, unique_phone
@@ -205,7 +205,7 @@ async def assert_401(client: httpx.AsyncClient, headers: dict[str, str]) -> None
 
 
 async def attempts_by_key(engine: AsyncEngine) -> dict[str, int]:
-    rows = await sql_all(engine, "SELECT key, count(*) FROM login_attempts GROUP BY key")
+    rows = await sql_all(engine, "SELECT key, count(*) FROM throttle_events GROUP BY key")
     return {key: n for key, n in rows}
 
 

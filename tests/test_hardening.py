@@ -13,8 +13,8 @@ from sqlalchemy.exc import DBAPIError
 
 from api.cli import _local_secret
 from api.core.db import RequestDb
-from domain.identity.models import StaffRole
-from domain.identity.tokens import issue_access_token
+from domain.actors import StaffRole
+from domain.auth.tokens import issue_access_token
 from tests.conftest import gql
 from tests.people import PASSWORD, bearer, gid, make_staff, register, register_device, store_ids
 

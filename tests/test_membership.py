@@ -21,8 +21,9 @@ import httpx
 from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
-from domain.identity.models import Customer, StaffRole
-from domain.membership import service
+from domain.actors import StaffRole
+from domain.customers.models import Customer
+from domain.membership import ledger, spend
 from domain.membership.models import Membership, MembershipClaim, TierChange
 from domain.notifications.models import Notification, NotificationChannel
 from tests.conftest import gql, ok
@@ -206,7 +207,7 @@ async def test_enrol_by_store_staff_needs_one_of_their_stores(writer, engine):
     missing = await enrol(writer, pos, phone=unique_phone())
     assert missing["customer"] is None
     assert [(e["code"], e["field"]) for e in missing["userErrors"]] == [
-        ("INVALID", ["input", "storeId"])
+        ("INVALID_INPUT", ["input", "storeId"])
     ]
     # Another store than their own.
     other = await enrol(writer, pos, phone=unique_phone(), storeId=gid("Location", stores[code_b]))
@@ -762,8 +763,8 @@ async def test_tiers_are_data(writer, engine):
     assert Decimal(seen["me"]["membership"]["progress"]["remainingSpend"]["amount"]) == 1_000_000
 
     async with AsyncSession(engine) as session:
-        membership_id = (await service.membership_of(session, member.id)).id
-        await service.record_spend(session, membership_id, Decimal(1_200_000), datetime.now(UTC))
+        membership_id = (await ledger.membership_of(session, member.id)).id
+        await spend.record_spend(session, membership_id, Decimal(1_200_000), datetime.now(UTC))
         await session.commit()
         changes = await session.scalar(
             select(func.count()).where(TierChange.membership_id == membership_id)
@@ -785,7 +786,7 @@ async def test_tiers_are_data(writer, engine):
     data = await ok(writer, TIERS)
     assert [t["code"] for t in data["membershipTiers"]] == ["MEMBER", "SILVER", "GOLD", "DIAMOND"]
     async with AsyncSession(engine) as session:
-        await service.record_spend(session, membership_id, Decimal(60_000_000), datetime.now(UTC))
+        await spend.record_spend(session, membership_id, Decimal(60_000_000), datetime.now(UTC))
         await session.commit()
         tier = await session.scalar(
             text(

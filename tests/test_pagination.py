@@ -109,7 +109,7 @@ async def test_cursor_from_another_sort_is_refused(client):
         ({"first": 101}, "PAGE_SIZE", "maximum page size is 100"),
         ({"last": 500}, "PAGE_SIZE", "maximum page size is 100"),
         ({"first": -1}, "PAGE_SIZE", "must not be negative"),
-        ({"first": 2, "last": 2}, "INVALID", "not both"),
+        ({"first": 2, "last": 2}, "INVALID_INPUT", "not both"),
         ({"first": 2, "after": "bm90IGpzb24"}, "INVALID_CURSOR", "cursor is not valid"),
         ({"first": 2, "after": "%%%"}, "INVALID_CURSOR", "cursor is not valid"),
     ],

@@ -24,16 +24,15 @@ import pytest
 from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
+from domain.actors import Actor, ActorKind, ActorRef, StaffRole, StaffScope
 from domain.channels import Channel
+from domain.customers.service import create_customer
 from domain.db import create_engine
-from domain.errors import AccessDenied, AccessErrorCode
-from domain.identity.access import Actor
-from domain.identity.models import StaffRole
-from domain.identity.service import create_customer
-from domain.membership import cards, service, tiers
+from domain.errors import AccessDenied, CommonErrorCode, NotFound
+from domain.membership import cards, enrolment, ledger, spend, tiers
 from domain.membership.errors import MembershipError, MembershipErrorCode
+from domain.membership.ledger import Posting, post_points
 from domain.membership.models import (
-    ActorKind,
     Membership,
     PointsEntry,
     PointsKind,
@@ -41,7 +40,6 @@ from domain.membership.models import (
     TierChange,
 )
 from domain.membership.points import points_for_spend, points_to_expire
-from domain.membership.service import Posting, post_points
 from tests.conftest import gql, ok
 from tests.people import bearer, gid, make_staff, register, register_device, store_ids, unique_phone
 
@@ -73,7 +71,7 @@ async def new_member(engine: AsyncEngine, channel: Channel = Channel.WEB) -> tup
             password=None,
             channel=channel,
         )
-        membership = await service.membership_of(session, customer.id)
+        membership = await enrolment.create_membership(session, customer.id)
         ids = (customer.id, membership.id)
         await session.commit()
     return ids
@@ -84,7 +82,7 @@ async def post(
     membership_id: int,
     kind: PointsKind,
     amount: int,
-    actor: Actor,
+    actor: ActorRef,
     order_ref: str | None = None,
 ) -> int:
     async with AsyncSession(engine) as session:
@@ -145,11 +143,11 @@ async def move_entry(engine: AsyncEngine, entry_id: int, days_ago: int) -> None:
         )  # fmt: skip
 
 
-def staff_actor(store_id: int | None, channel: Channel = Channel.POS) -> Actor:
-    return Actor(ActorKind.STAFF, 1, channel, store_id)
+def staff_actor(store_id: int | None, channel: Channel = Channel.POS) -> ActorRef:
+    return ActorRef(ActorKind.STAFF, 1, channel, store_id)
 
 
-SYSTEM = Actor(ActorKind.SYSTEM, None, Channel.WEB)
+SYSTEM = ActorRef(ActorKind.SYSTEM, None, Channel.WEB)
 
 
 # --------------------------------------------------------------------------- domain ledger
@@ -166,7 +164,7 @@ async def test_post_points_moves_balance_and_refuses_bad_postings(engine):
     async with AsyncSession(engine) as session:
         for amount, code in (
             (0, MembershipErrorCode.INVALID_AMOUNT),
-            (service.MAX_POINTS_PER_ENTRY + 1, MembershipErrorCode.INVALID_AMOUNT),
+            (ledger.MAX_POINTS_PER_ENTRY + 1, MembershipErrorCode.INVALID_AMOUNT),
             (-101, MembershipErrorCode.INSUFFICIENT_POINTS),
         ):
             with pytest.raises(MembershipError) as caught:
@@ -174,9 +172,9 @@ async def test_post_points_moves_balance_and_refuses_bad_postings(engine):
                     session, membership_id, Posting(PointsKind.ADJUST, amount), SYSTEM
                 )
             assert caught.value.code is code
-        with pytest.raises(MembershipError) as caught:
+        with pytest.raises(NotFound) as missing:
             await post_points(session, 10**9, Posting(PointsKind.EARN, 5), SYSTEM)
-        assert caught.value.code is MembershipErrorCode.NOT_FOUND
+        assert missing.value.code is CommonErrorCode.NOT_FOUND
         # The cached membership in the unit of work follows the posting.
         membership = await session.get(Membership, membership_id)
         assert membership is not None and membership.points_balance == 100
@@ -207,23 +205,23 @@ async def test_post_points_moves_balance_and_refuses_bad_postings(engine):
 
 async def test_adjust_points_needs_staff_and_a_reason(engine):
     customer_id, membership_id = await new_member(engine)
-    staff = staff_actor(None, Channel.WEB)
+    staff = Actor(staff=StaffScope(1, StaffRole.ADMIN))
     async with AsyncSession(engine) as session:
         for reason in ("", "   ", "x" * 501):
             with pytest.raises(MembershipError) as caught:
-                await service.adjust_points(session, customer_id, 10, reason, staff)
+                await ledger.adjust_points(session, staff, customer_id, 10, reason)
             assert caught.value.code is MembershipErrorCode.REASON_REQUIRED
         with pytest.raises(AccessDenied) as denied:
-            await service.adjust_points(
-                session, customer_id, 10, "ok", Actor(ActorKind.CUSTOMER, customer_id, Channel.WEB)
+            await ledger.adjust_points(
+                session, Actor(customer_id=customer_id), customer_id, 10, "ok"
             )
-        assert denied.value.code is AccessErrorCode.FORBIDDEN
-        with pytest.raises(MembershipError) as caught:
-            await service.adjust_points(session, 10**9, 10, "ok", staff)
-        assert caught.value.code is MembershipErrorCode.NOT_FOUND
-        entry = await service.adjust_points(session, customer_id, 25, "  Bù điểm  ", staff)
+        assert denied.value.code is CommonErrorCode.FORBIDDEN
+        with pytest.raises(NotFound) as missing:
+            await ledger.adjust_points(session, staff, 10**9, 10, "ok")
+        assert missing.value.code is CommonErrorCode.NOT_FOUND
+        entry, _ = await ledger.adjust_points(session, staff, customer_id, 25, "  Bù điểm  ")
         assert (entry.kind, entry.amount, entry.reason) == (PointsKind.ADJUST, 25, "Bù điểm")
-        assert await service.ledger_sum(session, membership_id) == 25
+        assert await ledger.ledger_sum(session, membership_id) == 25
         await session.commit()
     await assert_cache_equals_ledger(engine)
 
@@ -275,7 +273,7 @@ async def test_points_adjust_by_staff(writer, engine):
     _, device_key = await register_device(writer, admin, stores[code_a], "POS")
     refusals = [
         (at_counter, {"amount": 5, "reason": "x", "storeId": store_b}, "FORBIDDEN"),
-        (at_counter, {"amount": 5, "reason": "x"}, "INVALID"),
+        (at_counter, {"amount": 5, "reason": "x"}, "INVALID_INPUT"),
         (at_counter, {"amount": 5, "reason": "   ", "storeId": store_a}, "REASON_REQUIRED"),
         (at_counter, {"amount": 0, "reason": "x", "storeId": store_a}, "INVALID_AMOUNT"),
         (admin.headers, {"amount": -71, "reason": "x"}, "INSUFFICIENT_POINTS"),
@@ -332,11 +330,11 @@ async def test_points_earned_on_one_channel_are_spent_on_another(writer, engine)
     code_a = sorted(stores)[0]
     member = await register(writer)
     async with AsyncSession(engine) as session:
-        membership_id = (await service.membership_of(session, member.id)).id
+        membership_id = (await ledger.membership_of(session, member.id)).id
 
-    counter = Actor(ActorKind.STAFF, 1, Channel.POS, stores[code_a])
-    online = Actor(ActorKind.CUSTOMER, member.id, Channel.WEB)
-    app = Actor(ActorKind.CUSTOMER, member.id, Channel.MOBILE_APP)
+    counter = ActorRef(ActorKind.STAFF, 1, Channel.POS, stores[code_a])
+    online = ActorRef(ActorKind.CUSTOMER, member.id, Channel.WEB)
+    app = ActorRef(ActorKind.CUSTOMER, member.id, Channel.MOBILE_APP)
     await post(engine, membership_id, PointsKind.EARN, 200, counter, "POS-0001")
     await post(engine, membership_id, PointsKind.REDEEM, -150, online, "WEB-0002")
     await post(engine, membership_id, PointsKind.EARN, 12, app, "APP-0003")
@@ -436,7 +434,7 @@ async def test_concurrent_redemptions_never_overdraw(wide_engine):
     assert [o.code for o in outcomes if not o.ok] == [MembershipErrorCode.INSUFFICIENT_POINTS] * 10
     assert await balance(engine, membership_id) == 0
     async with AsyncSession(engine) as session:
-        assert await service.ledger_sum(session, membership_id) == 0
+        assert await ledger.ledger_sum(session, membership_id) == 0
         redeemed = await session.scalar(
             select(func.count()).where(
                 PointsEntry.membership_id == membership_id, PointsEntry.kind == PointsKind.REDEEM
@@ -466,7 +464,7 @@ async def test_concurrent_earns_and_redemptions_keep_the_ledger(wide_engine):
     assert final == 30 + earned - spent
     assert final >= 0
     async with AsyncSession(engine) as session:
-        assert await service.ledger_sum(session, membership_id) == final
+        assert await ledger.ledger_sum(session, membership_id) == final
     await assert_cache_equals_ledger(engine)
 
 
@@ -522,12 +520,12 @@ async def test_expire_points_writes_one_expire_entry_for_the_old_remainder(engin
     # The default validity (365 days) keeps 60-day-old points.
     monkeypatch.delenv("OMNI_POINTS_EXPIRE_DAYS", raising=False)
     async with AsyncSession(engine) as session:
-        assert await service.expire_points(session) == 0
+        assert await ledger.expire_points(session) == 0
         await session.commit()
 
     monkeypatch.setenv("OMNI_POINTS_EXPIRE_DAYS", "30")
     async with AsyncSession(engine) as session:
-        assert await service.expire_points(session) == 70
+        assert await ledger.expire_points(session) == 70
         await session.commit()
     async with AsyncSession(engine) as session:
         expired = list(
@@ -542,7 +540,7 @@ async def test_expire_points_writes_one_expire_entry_for_the_old_remainder(engin
     assert await balance(engine, recent_only) == 25
 
     async with AsyncSession(engine) as session:
-        assert await service.expire_points(session) == 0
+        assert await ledger.expire_points(session) == 0
         await session.commit()
     async with engine.connect() as conn:
         assert (
@@ -623,7 +621,7 @@ async def test_jobs_run_expire_points_with_nothing_to_expire(engine, fresh_db):
 async def test_jobs_run_recompute_tiers(engine, fresh_db):
     _, member = await new_member(engine)
     async with AsyncSession(engine) as session:
-        await service.record_spend(
+        await spend.record_spend(
             session, member, Decimal(6_000_000), datetime.now(UTC) - timedelta(days=300)
         )
         assert await tier_of(session, member) == "SILVER"
@@ -670,14 +668,14 @@ async def test_record_spend_moves_tiers_on_12_month_spend(engine):
     async with AsyncSession(engine) as session:
         assert await tier_of(session, member) == "MEMBER"
         # Old spend does not count.
-        await service.record_spend(session, member, Decimal(9_000_000), now - timedelta(days=400))
+        await spend.record_spend(session, member, Decimal(9_000_000), now - timedelta(days=400))
         assert await tier_of(session, member) == "MEMBER"
-        await service.record_spend(session, member, Decimal(3_000_000), now - timedelta(days=200))
+        await spend.record_spend(session, member, Decimal(3_000_000), now - timedelta(days=200))
         assert await tier_of(session, member) == "MEMBER"
-        membership = await service.record_spend(session, member, Decimal(2_000_000), now, "O-1")
+        membership = await spend.record_spend(session, member, Decimal(2_000_000), now, "O-1")
         assert membership.id == member
         assert await tier_of(session, member) == "SILVER"  # exactly 5,000,000
-        assert await service.spend_12m(session, member) == Decimal(5_000_000)
+        assert await spend.spend_12m(session, member) == Decimal(5_000_000)
         await session.commit()
 
     async with AsyncSession(engine) as session:
@@ -685,10 +683,10 @@ async def test_record_spend_moves_tiers_on_12_month_spend(engine):
             (None, "MEMBER", Decimal(0)),
             ("MEMBER", "SILVER", Decimal(5_000_000)),
         ]
-        await service.record_spend(session, member, Decimal(15_000_000), now)
+        await spend.record_spend(session, member, Decimal(15_000_000), now)
         assert await tier_of(session, member) == "GOLD"
         # A refund takes the spend back down.
-        await service.record_spend(session, member, Decimal(-16_000_000), now, "O-1-refund")
+        await spend.record_spend(session, member, Decimal(-16_000_000), now, "O-1-refund")
         assert await tier_of(session, member) == "MEMBER"
         await session.commit()
         changes = await tier_changes(session, member)
@@ -705,13 +703,13 @@ async def test_recompute_all_tiers_downgrades_when_spend_ages_out(engine):
     _, steady = await new_member(engine)
     now = datetime.now(UTC)
     async with AsyncSession(engine) as session:
-        await service.record_spend(session, ageing, Decimal(6_000_000), now - timedelta(days=300))
-        await service.record_spend(session, steady, Decimal(21_000_000), now - timedelta(days=10))
+        await spend.record_spend(session, ageing, Decimal(6_000_000), now - timedelta(days=300))
+        await spend.record_spend(session, steady, Decimal(21_000_000), now - timedelta(days=10))
         await session.commit()
     async with AsyncSession(engine) as session:
-        assert await service.recompute_all_tiers(session) == 0
+        assert await spend.recompute_all_tiers(session) == 0
         # In 100 days the older spend falls out of the window.
-        assert await service.recompute_all_tiers(session, now + timedelta(days=100)) == 1
+        assert await spend.recompute_all_tiers(session, now + timedelta(days=100)) == 1
         assert await tier_of(session, ageing) == "MEMBER"
         assert await tier_of(session, steady) == "GOLD"
         await session.rollback()
@@ -723,13 +721,13 @@ async def test_recompute_all_tiers_downgrades_when_spend_ages_out(engine):
             {"m": ageing},
         )  # fmt: skip
     async with AsyncSession(engine) as session:
-        assert await service.recompute_all_tiers(session) == 1
+        assert await spend.recompute_all_tiers(session) == 1
         await session.commit()
     async with AsyncSession(engine) as session:
         assert await tier_of(session, ageing) == "MEMBER"
         assert await tier_of(session, steady) == "GOLD"
         assert (await tier_changes(session, ageing))[-1][:2] == ("SILVER", "MEMBER")
-        assert await service.recompute_all_tiers(session) == 0
+        assert await spend.recompute_all_tiers(session) == 0
         count = await session.scalar(select(func.count()).where(TierChange.membership_id == ageing))
     assert count == 3  # MEMBER at enrolment, SILVER, back to MEMBER
 

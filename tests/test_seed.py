@@ -50,7 +50,7 @@ async def test_demo_data_meets_the_brief(fresh_db):
             stores = await scalar(s, "SELECT count(*) FROM locations WHERE kind = 'STORE'")
             assert stores >= 6
             cities = await scalar(
-                s, "SELECT count(DISTINCT city) FROM locations WHERE kind = 'STORE'"
+                s, "SELECT count(DISTINCT province) FROM locations WHERE kind = 'STORE'"
             )
             assert cities >= 2
             assert await scalar(s, "SELECT count(*) FROM locations WHERE kind = 'WAREHOUSE'") >= 1

@@ -38,7 +38,7 @@ query Stores(
     first: $first, after: $after, last: $last, before: $before, near: $near,
     radiusKm: $radiusKm, availableFor: $availableFor, pickupEnabled: $pickupEnabled
   ) {
-    edges { cursor distanceKm node { id code kind pickupEnabled distanceKm } }
+    edges { cursor distanceKm node { id code kind pickupEnabled } }
     nodes { code }
     pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
   }
@@ -49,8 +49,8 @@ STORE_DETAIL = """
 query Store($id: ID, $code: String) {
   store(id: $id, code: $code) {
     id code name kind phone timezone
-    pickupEnabled pickupLeadTimeMinutes shipsOrders distanceKm
-    address { street ward district city formatted }
+    pickupEnabled pickupLeadTimeMinutes shipsOrders
+    address { street ward district province formatted }
     coordinates { latitude longitude }
     openingHours { day intervals { opens closes } }
     isOpenNow
@@ -142,7 +142,7 @@ async def test_stores_lists_only_active_stores_by_code(client, catalog_engine):
     assert codes == expected
     assert [n["code"] for n in page["nodes"]] == expected
     assert all(e["node"]["kind"] == "STORE" for e in page["edges"])
-    assert all(e["distanceKm"] is None and e["node"]["distanceKm"] is None for e in page["edges"])
+    assert all(e["distanceKm"] is None for e in page["edges"])
     for warehouse in SEED_WAREHOUSES:
         assert warehouse.code not in codes
     assert page["pageInfo"] == {
@@ -191,8 +191,7 @@ async def test_stores_near_hanoi_nearest_first_with_distances(client):
     assert {e["node"]["code"] for e in edges} == set(expected)
     distances = [e["distanceKm"] for e in edges]
     assert distances == sorted(distances)
-    assert [e["node"]["distanceKm"] for e in edges] == distances
-    assert SEED_STORES[edges[0]["node"]["code"]].city == data.HANOI
+    assert SEED_STORES[edges[0]["node"]["code"]].province == data.HANOI
     assert edges[0]["node"]["code"] == min(expected, key=expected.__getitem__)
     for edge in edges:
         assert edge["distanceKm"] == pytest.approx(expected[edge["node"]["code"]], abs=0.01)
@@ -461,13 +460,14 @@ def assert_store_matches_seed(store: dict[str, Any], code: str) -> None:
     assert store["pickupEnabled"] is seed.pickup_enabled
     assert store["pickupLeadTimeMinutes"] == seed.pickup_lead_time_minutes
     assert store["shipsOrders"] is seed.ships_orders
-    assert store["distanceKm"] is None
     assert store["address"] == {
         "street": seed.street,
         "ward": seed.ward,
         "district": seed.district,
-        "city": seed.city,
-        "formatted": ", ".join(p for p in (seed.street, seed.ward, seed.district, seed.city) if p),
+        "province": seed.province,
+        "formatted": ", ".join(
+            p for p in (seed.street, seed.ward, seed.district, seed.province) if p
+        ),
     }
     assert store["coordinates"] == {"latitude": seed.latitude, "longitude": seed.longitude}
     assert [d["day"] for d in store["openingHours"]] == WEEKDAYS

@@ -1,9 +1,10 @@
 """Bulk loading for product listings.
 
 A listing page's products each resolve `category`, `variants` and `variants.availableAt`.
-Answering those from data fetched once, before the children resolve, saves an async
-resolver and a DataLoader round per object (about a third of a listing's CPU time) while
-issuing the same statements the DataLoaders would. Only what the query selects is fetched.
+Loading those for the whole page through the DataLoaders before the children resolve lets
+the children's sync resolvers answer from the loaders' cache, which saves an async resolver
+and a DataLoader round per object (about a third of a listing's CPU time) while issuing the
+same statements. Only what the query selects is loaded.
 """
 
 from __future__ import annotations
@@ -12,10 +13,11 @@ from collections.abc import Iterable, Iterator, Sequence
 
 from strawberry.types.nodes import FragmentSpread, InlineFragment, SelectedField, Selection
 
-from api.catalog.types import CATEGORY_TREE, ProductVariant
+from api.catalog import loaders
 from api.core.errors import ClientError
 from api.core.ids import expect_global_id
 from api.core.types import OmniInfo
+from api.inventory import loaders as stock
 from domain.catalog import models
 
 
@@ -57,41 +59,23 @@ async def prefetch_listing(info: OmniInfo, products: Sequence[models.Product]) -
         *_at(connection, "nodes"),
     ]
     selections = [f for p in product_fields for f in p.selections]
-    loaders = info.context.loaders
-    prefetched = info.context.prefetched
     if any(True for _ in _at(selections, "category")):
-        prefetched[CATEGORY_TREE] = await loaders.category_tree.load(None)
+        await loaders.category_tree(info).load(None)
     variant_fields = list(_at(selections, "variants"))
     if not variant_fields:
         return
-    grouped = await loaders.variants_by_product.load_many([p.id for p in products])
-    variant_ids: list[int] = []
-    for product, variants in zip(products, grouped, strict=True):
-        prefetched[("variants", product.id)] = [ProductVariant.from_model(v) for v in variants]
-        variant_ids.extend(v.id for v in variants)
+    grouped = await loaders.variants_by_product(info).load_many([p.id for p in products])
+    variant_ids = [v.id for variants in grouped for v in variants]
+    # Later look-ups of these variants by ID (`node`, a cart line) need no statement.
+    loaders.variant(info).prime_many({v.id: v for variants in grouped for v in variants})
     await _prefetch_stock(info, variant_ids, _store_ids(variant_fields))
 
 
 async def _prefetch_stock(info: OmniInfo, variant_ids: list[int], store_ids: set[int]) -> None:
-    from api.stores.types import StockAvailability
-
     if not variant_ids or not store_ids:
         return
-    loaders = info.context.loaders
     keys = [(vid, lid) for lid in sorted(store_ids) for vid in variant_ids]
-    levels = await loaders.stock_at.load_many(keys)
+    levels = await stock.stock_at(info).load_many(keys)
+    # A variant a store holds none of reads as 0 there, once the store is known to exist.
     missing_stores = {lid for (_, lid), level in zip(keys, levels, strict=True) if level is None}
-    known = {
-        lid
-        for lid, location in zip(
-            missing_stores, await loaders.location.load_many(list(missing_stores)), strict=True
-        )
-        if location is not None
-    }
-    for (vid, lid), level in zip(keys, levels, strict=True):
-        if level is not None:
-            info.context.prefetched[("stock", vid, lid)] = StockAvailability.from_level(level)
-        elif lid in known:
-            info.context.prefetched[("stock", vid, lid)] = StockAvailability(
-                location_id=lid, available=0
-            )
+    await stock.location(info).load_many(list(missing_stores))

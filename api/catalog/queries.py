@@ -8,6 +8,7 @@ from typing import Annotated
 
 import strawberry
 
+from api.catalog import loaders
 from api.catalog.prefetch import prefetch_listing
 from api.catalog.types import Category, Product, ProductVariant
 from api.core.errors import ClientError, NotFound
@@ -167,13 +168,12 @@ class CatalogQuery:
         self, info: OmniInfo, id: strawberry.ID | None = None, slug: str | None = None
     ) -> Product | None:
         key = _one_of({"id": id, "slug": slug})
-        loaders = info.context.loaders
         if key == "id":
             assert id is not None
-            model = await loaders.product.load(expect_global_id(id, "Product"))
+            model = await loaders.product(info).load(expect_global_id(id, "Product"))
         else:
             assert slug is not None
-            model = await loaders.product_by_slug.load(slug[:250])
+            model = await loaders.product_by_slug(info).load(slug[:250])
         if model is None or not model.published:
             raise NotFound(f"No product with {key} {(id or slug or '')[:60]!r}.", key)
         return Product.from_model(model)
@@ -190,16 +190,15 @@ class CatalogQuery:
         barcode: str | None = None,
     ) -> ProductVariant | None:
         key = _one_of({"id": id, "sku": sku, "barcode": barcode})
-        loaders = info.context.loaders
         if id is not None:
-            model = await loaders.variant.load(expect_global_id(id, "ProductVariant"))
+            model = await loaders.variant(info).load(expect_global_id(id, "ProductVariant"))
         elif sku is not None:
-            model = await loaders.variant_by_sku.load(sku.strip()[:64])
+            model = await loaders.variant_by_sku(info).load(sku.strip()[:64])
         else:
             assert barcode is not None
-            model = await loaders.variant_by_barcode.load(barcode.strip()[:32])
+            model = await loaders.variant_by_barcode(info).load(barcode.strip()[:32])
         if model is not None:
-            product = await loaders.product.load(model.product_id)
+            product = await loaders.product(info).load(model.product_id)
             if product is None or not product.published:
                 model = None
         if model is None:
@@ -213,7 +212,7 @@ class CatalogQuery:
         "`topLevelOnly: true` (walk down with `children`)."
     )
     async def categories(self, info: OmniInfo, top_level_only: bool = False) -> list[Category]:
-        tree = await info.context.loaders.category_tree.load(None)
+        tree = await loaders.category_tree(info).load(None)
         if top_level_only:
             return [Category.from_model(c) for c in tree.children.get(None, [])]
         return [Category.from_model(c) for c in tree.by_id.values()]
@@ -223,7 +222,7 @@ class CatalogQuery:
         self, info: OmniInfo, id: strawberry.ID | None = None, slug: str | None = None
     ) -> Category | None:
         key = _one_of({"id": id, "slug": slug})
-        tree = await info.context.loaders.category_tree.load(None)
+        tree = await loaders.category_tree(info).load(None)
         model = (
             tree.by_id.get(expect_global_id(id, "Category")) if id else tree.by_slug.get(slug or "")
         )

@@ -3,21 +3,23 @@
 from __future__ import annotations
 
 import enum
+from collections.abc import Awaitable
 from datetime import datetime
 from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
+from api.catalog import loaders
 from api.core.errors import NotFound
 from api.core.ids import expect_global_id, to_global_id
+from api.core.loaders import MISSING, peek
+from api.core.node import node_resolver
 from api.core.types import Money, Node, OmniInfo
+from api.inventory import loaders as stock
 from domain.catalog import models
 
 if TYPE_CHECKING:
-    from api.stores.types import StockAvailability
-
-# Key of the category tree in Context.prefetched.
-CATEGORY_TREE = "category_tree"
+    from api.inventory.types import StockAvailability
 
 
 @strawberry.enum(description="VAT class of a product. Prices include VAT at the class's rate.")
@@ -72,12 +74,12 @@ class Category(Node):
     async def parent(self, info: OmniInfo) -> Category | None:
         if self.model.parent_id is None:
             return None
-        tree = await info.context.loaders.category_tree.load(None)
+        tree = await loaders.category_tree(info).load(None)
         return Category.from_model(tree.by_id[self.model.parent_id])
 
     @strawberry.field(description="Direct sub-categories, in display order.")
     async def children(self, info: OmniInfo) -> list[Category]:
-        tree = await info.context.loaders.category_tree.load(None)
+        tree = await loaders.category_tree(info).load(None)
         return [Category.from_model(c) for c in tree.children.get(self.model.id, [])]
 
     @strawberry.field(
@@ -85,7 +87,7 @@ class Category(Node):
         "(for breadcrumbs); empty for a top-level category."
     )
     async def ancestors(self, info: OmniInfo) -> list[Category]:
-        tree = await info.context.loaders.category_tree.load(None)
+        tree = await loaders.category_tree(info).load(None)
         return [Category.from_model(c) for c in tree.ancestors(self.model)]
 
 
@@ -132,7 +134,7 @@ class ProductVariant(Node):
 
     @strawberry.field(description="The product this variant belongs to.")
     async def product(self, info: OmniInfo) -> Product:
-        product = await info.context.loaders.product.load(self.model.product_id)
+        product = await loaders.product(info).load(self.model.product_id)
         assert product is not None  # a variant cannot outlive its product (FK cascade)
         return Product.from_model(product)
 
@@ -142,34 +144,44 @@ class ProductVariant(Node):
     )
     async def availability(
         self, info: OmniInfo
-    ) -> list[Annotated[StockAvailability, strawberry.lazy("api.stores.types")]]:
-        from api.stores.types import StockAvailability
+    ) -> list[Annotated[StockAvailability, strawberry.lazy("api.inventory.types")]]:
+        from api.inventory.types import StockAvailability
 
-        levels = await info.context.loaders.stock_by_variant.load(self.model.id)
+        levels = await stock.stock_by_variant(info).load(self.model.id)
         return [StockAvailability.from_level(level) for level in levels]
 
+    # `availableAt`, `Product.category` and `Product.variants` are sync resolvers: a listing
+    # page primes their DataLoaders in bulk (api/catalog/prefetch.py) and they answer from
+    # the loaders' cache without the cost of an async resolver per object; otherwise they
+    # return the awaitable of the DataLoader path, which graphql-core awaits.
     @strawberry.field(
-        description="Units available at one store or warehouse (0 when it holds none)."
+        description="Units available at one store or warehouse (0 when it holds none).",
+        graphql_type=Annotated["StockAvailability", strawberry.lazy("api.inventory.types")],
     )
     def available_at(
         self,
         info: OmniInfo,
         store_id: Annotated[strawberry.ID, strawberry.argument(description="A Location ID.")],
-    ) -> Annotated[StockAvailability, strawberry.lazy("api.stores.types")]:
+    ) -> StockAvailability | Awaitable[StockAvailability]:
+        from api.inventory.types import StockAvailability
+
         location_id = expect_global_id(store_id, "Location", "storeId")
-        prefetched = info.context.prefetched.get(("stock", self.model.id, location_id))
-        if prefetched is not None:
-            return prefetched  # type: ignore[no-any-return]
-        return self._load_available_at(info, store_id, location_id)  # type: ignore[return-value]
+        level = peek(stock.stock_at(info), (self.model.id, location_id))
+        if level is not MISSING:
+            if level is not None:
+                return StockAvailability.from_level(level)
+            if peek(stock.location(info), location_id) not in (MISSING, None):
+                return StockAvailability(location_id=location_id, available=0)
+        return self._load_available_at(info, store_id, location_id)
 
     async def _load_available_at(
         self, info: OmniInfo, store_id: str, location_id: int
     ) -> StockAvailability:
-        from api.stores.types import StockAvailability
+        from api.inventory.types import StockAvailability
 
-        level = await info.context.loaders.stock_at.load((self.model.id, location_id))
+        level = await stock.stock_at(info).load((self.model.id, location_id))
         if level is None:
-            location = await info.context.loaders.location.load(location_id)
+            location = await stock.location(info).load(location_id)
             if location is None:
                 raise NotFound(f"No location with id {store_id}.", "storeId")
             return StockAvailability(location_id=location_id, available=0)
@@ -179,7 +191,7 @@ class ProductVariant(Node):
         description="Units available for home delivery: the sum over locations that ship orders."
     )
     async def total_available_for_delivery(self, info: OmniInfo) -> int:
-        return await info.context.loaders.delivery_available.load(self.model.id)
+        return await stock.delivery_available(info).load(self.model.id)
 
 
 @strawberry.type(description="A product of the catalog, with its variants.")
@@ -215,38 +227,59 @@ class Product(Node):
             price_range=PriceRange(min=Money.of(model.price_min), max=Money.of(model.price_max)),
         )
 
-    # `category`, `variants` and `availableAt` are sync resolvers: a listing page prefetches
-    # their data in bulk (see api/catalog/prefetch.py) and they answer from it without the
-    # cost of an async resolver per object; otherwise they return an awaitable that goes
-    # through the DataLoader, which graphql-core awaits.
-    @strawberry.field(description="The category of the product; null when uncategorised.")
-    def category(self, info: OmniInfo) -> Category | None:
+    @strawberry.field(
+        description="The category of the product; null when uncategorised.",
+        graphql_type=Category | None,
+    )
+    def category(self, info: OmniInfo) -> Category | Awaitable[Category | None] | None:
         if self.model.category_id is None:
             return None
-        tree = info.context.prefetched.get(CATEGORY_TREE)
-        if tree is not None:
+        tree = peek(loaders.category_tree(info), None)
+        if tree is not MISSING:
             category = tree.by_id.get(self.model.category_id)
             return Category.from_model(category) if category else None
-        return self._load_category(info)  # type: ignore[return-value]
+        return self._load_category(info)
 
     async def _load_category(self, info: OmniInfo) -> Category | None:
-        tree = await info.context.loaders.category_tree.load(None)
+        tree = await loaders.category_tree(info).load(None)
         category = tree.by_id.get(self.model.category_id or 0)
         return Category.from_model(category) if category else None
 
-    @strawberry.field(description="All variants, in display order.")
-    def variants(self, info: OmniInfo) -> list[ProductVariant]:
-        prefetched = info.context.prefetched.get(("variants", self.model.id))
-        if prefetched is not None:
-            return prefetched  # type: ignore[no-any-return]
-        return self._load_variants(info)  # type: ignore[return-value]
+    @strawberry.field(
+        description="All variants, in display order.", graphql_type=list[ProductVariant]
+    )
+    def variants(self, info: OmniInfo) -> list[ProductVariant] | Awaitable[list[ProductVariant]]:
+        variants = peek(loaders.variants_by_product(info), self.model.id)
+        if variants is not MISSING:
+            return [ProductVariant.from_model(v) for v in variants]
+        return self._load_variants(info)
 
     async def _load_variants(self, info: OmniInfo) -> list[ProductVariant]:
-        variants = await info.context.loaders.variants_by_product.load(self.model.id)
+        variants = await loaders.variants_by_product(info).load(self.model.id)
         return [ProductVariant.from_model(v) for v in variants]
 
     @strawberry.field(
         description="True when at least one variant has a unit available for pickup or delivery."
     )
     async def available_for_sale(self, info: OmniInfo) -> bool:
-        return await info.context.loaders.product_sellable.load(self.model.id)
+        return await loaders.product_sellable(info).load(self.model.id)
+
+
+@node_resolver("Product")
+async def _product_node(info: OmniInfo, pk: int) -> Node | None:
+    product = await loaders.product(info).load(pk)
+    return Product.from_model(product) if product and product.published else None
+
+
+@node_resolver("ProductVariant")
+async def _variant_node(info: OmniInfo, pk: int) -> Node | None:
+    variant = await loaders.variant(info).load(pk)
+    product = await loaders.product(info).load(variant.product_id) if variant else None
+    visible = variant is not None and product is not None and product.published
+    return ProductVariant.from_model(variant) if visible and variant else None
+
+
+@node_resolver("Category")
+async def _category_node(info: OmniInfo, pk: int) -> Node | None:
+    category = (await loaders.category_tree(info).load(None)).by_id.get(pk)
+    return Category.from_model(category) if category else None

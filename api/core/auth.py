@@ -7,18 +7,16 @@ computed for an identity or channel it did not ask for.
 
 from __future__ import annotations
 
-import uuid
-from dataclasses import dataclass, field
-
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import Request
 
+from domain.actors import Actor, DeviceScope
+from domain.auth import families
+from domain.auth.models import SubjectKind
+from domain.auth.tokens import AccessClaims, InvalidToken, decode_access_token
 from domain.channels import Channel
-from domain.identity import service as identity
-from domain.identity.access import Actor, DeviceActor, StaffActor
-from domain.identity.models import SubjectKind
-from domain.identity.tokens import AccessClaims, InvalidToken, decode_access_token
-from domain.membership.models import ActorKind
+from domain.staff import devices, sessions
+from domain.staff.service import load_scope
 
 CHANNEL_HEADER = "x-omni-channel"
 DEVICE_HEADER = "x-omni-device-key"
@@ -30,45 +28,6 @@ class RequestRejected(Exception):
         self.status = status
         self.code = code
         self.message = message
-
-
-@dataclass(frozen=True)
-class Viewer:
-    channel: Channel
-    client_address: str | None = None
-    device: DeviceActor | None = None
-    customer_id: int | None = None
-    staff: StaffActor | None = None
-    family_id: uuid.UUID | None = None
-    kiosk_session_id: uuid.UUID | None = None
-    limited: bool = False  # a phone-only kiosk session: first name and points only
-    # Customers this request created or identified (an enrolment at a counter shows the
-    # new member to the device that enrolled them).
-    granted: set[int] = field(default_factory=set)
-
-    @property
-    def is_anonymous(self) -> bool:
-        return self.customer_id is None and self.staff is None and self.device is None
-
-    def actor(self) -> Actor:
-        """Who a write is recorded against: staff first, then device, then customer."""
-        location = self.device.location_id if self.device else None
-        if self.staff is not None:
-            return Actor(ActorKind.STAFF, self.staff.id, self.channel, location)
-        if self.device is not None:
-            return Actor(ActorKind.DEVICE, self.device.id, self.channel, location)
-        return Actor(ActorKind.CUSTOMER, self.customer_id, self.channel, None)
-
-    def sees_customer(self, customer_id: int) -> bool:
-        """The customer themself (also through a kiosk session), or any active staff."""
-        return (
-            self.staff is not None or self.customer_id == customer_id or customer_id in self.granted
-        )
-
-    def sees_personal_data(self, customer_id: int) -> bool:
-        if self.staff is not None or customer_id in self.granted:
-            return True
-        return self.customer_id == customer_id and not self.limited
 
 
 def _channel(request: Request) -> Channel:
@@ -94,53 +53,53 @@ def _bearer(request: Request) -> str | None:
     return token.strip()
 
 
-async def resolve_viewer(request: Request, session: AsyncSession, secret: str) -> Viewer:
+async def resolve_actor(request: Request, session: AsyncSession, secret: str) -> Actor:
     channel = _channel(request)
     address = request.client.host if request.client else None
-    device: DeviceActor | None = None
+    device: DeviceScope | None = None
     device_key = request.headers.get(DEVICE_HEADER)
     if device_key:
-        row = await identity.authenticate_device(session, device_key.strip())
+        row = await devices.authenticate(session, device_key.strip())
         if row is None:
             raise RequestRejected(
                 401, "UNAUTHENTICATED", "The device key is not valid or was revoked."
             )
-        device = DeviceActor(id=row.id, location_id=row.location_id, channel=row.channel)
+        device = DeviceScope(id=row.id, location_id=row.location_id, channel=row.channel)
         channel = row.channel  # a device's channel is its own, whatever the header says
     token = _bearer(request)
     if token is None:
-        return Viewer(channel=channel, client_address=address, device=device)
+        return Actor(channel=channel, client_address=address, device=device)
     try:
         claims = decode_access_token(secret, token)
     except InvalidToken:
         raise RequestRejected(
             401, "UNAUTHENTICATED", "The access token is invalid or expired; refresh it."
         ) from None
-    return await _viewer_for(session, claims, channel, address, device)
+    return await _actor_for(session, claims, channel, address, device)
 
 
-async def _viewer_for(
+async def _actor_for(
     session: AsyncSession,
     claims: AccessClaims,
     channel: Channel,
     address: str | None,
-    device: DeviceActor | None,
-) -> Viewer:
+    device: DeviceScope | None,
+) -> Actor:
     revoked = RequestRejected(401, "UNAUTHENTICATED", "This session has ended; sign in again.")
     if claims.kind == "kiosk":
         if device is None or device.id != claims.device_id or claims.session_id is None:
             raise RequestRejected(
                 401, "UNAUTHENTICATED", "A customer session works only on the device that began it."
             )
-        row = await identity.active_customer_session(session, claims.session_id, device.id)
+        row = await sessions.active(session, claims.session_id, device.id)
         if row is None:
             raise revoked
-        return Viewer(
+        return Actor(
             channel=channel,
             client_address=address,
             device=device,
             customer_id=row.customer_id,
-            kiosk_session_id=row.id,
+            in_store_session=row.id,
             limited=row.limited,
         )
     kinds = {"customer": SubjectKind.CUSTOMER, "staff": SubjectKind.STAFF}
@@ -148,26 +107,26 @@ async def _viewer_for(
     if (
         kind is None
         or claims.family_id is None
-        or not await identity.family_is_active(session, claims.family_id, kind, claims.subject_id)
+        or not await families.is_active(session, claims.family_id, kind, claims.subject_id)
     ):
         raise revoked
     if claims.kind == "customer":
-        return Viewer(
+        return Actor(
             channel=channel,
             client_address=address,
             device=device,
             customer_id=claims.subject_id,
-            family_id=claims.family_id,
+            sign_in=claims.family_id,
         )
     if claims.kind == "staff":
-        staff = await identity.load_staff_actor(session, claims.subject_id)
+        staff = await load_scope(session, claims.subject_id)
         if staff is None:
             raise revoked
-        return Viewer(
+        return Actor(
             channel=channel,
             client_address=address,
             device=device,
             staff=staff,
-            family_id=claims.family_id,
+            sign_in=claims.family_id,
         )
     raise revoked

@@ -6,7 +6,7 @@ statements at once. Every request therefore gets one lazily opened AsyncSession 
 asyncio.Lock: resolvers and DataLoader batches take turns on it. DataLoaders keep the
 number of turns bounded by the query's shape, so serialising them costs little, and the
 request holds at most one pooled connection. A mutation is one unit of work on that same
-session and commits before its payload is returned.
+session (domain/unit_of_work.py) and commits before its payload is returned.
 """
 
 from __future__ import annotations
@@ -19,6 +19,8 @@ from typing import Any, TypeVar
 
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from domain.unit_of_work import rollback
 
 T = TypeVar("T")
 
@@ -78,7 +80,7 @@ class RequestDb:
             except Exception:
                 # A failed statement aborts the transaction; without a rollback every later
                 # resolver of this request would fail too.
-                await reset(session)
+                await rollback(session)
                 raise
 
     async def close(self) -> None:
@@ -86,12 +88,3 @@ class RequestDb:
             if self._session is not None:
                 await self._session.close()
                 self._session = None
-
-
-async def reset(session: AsyncSession) -> None:
-    """Roll back, first detaching loaded objects so resolvers holding them can still read
-    them (a rollback would expire them, and a later attribute read would hit the database
-    outside the async context)."""
-    if session.in_transaction():
-        session.expunge_all()
-        await session.rollback()

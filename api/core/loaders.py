@@ -1,28 +1,67 @@
-"""A small helper to build DataLoaders whose batches run on the request's session."""
+"""DataLoaders, created on first use per request.
+
+A capability declares its loaders in its own `loaders.py` as module-level `Loader`s over a
+repository function `fetch(session, keys) -> {key: value}`; `customer(info)` then gives the
+request's DataLoader, made the first time the request asks for it. Each batch is one SQL
+statement on the request's session.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Hashable, Mapping, Sequence
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.dataloader import DataLoader
 
 from api.core.db import RequestDb
 
+if TYPE_CHECKING:
+    from api.context import Context
+    from api.core.types import OmniInfo
+
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
 
+MISSING: Any = object()
 
-def mapping_loader(
-    db: RequestDb,
-    fetch: Callable[[AsyncSession, Sequence[K]], Awaitable[Mapping[K, V]]],
-    default: Callable[[], Any] = lambda: None,
-) -> DataLoader[K, Any]:
-    """A DataLoader over `fetch(session, keys) -> {key: value}`; missing keys get default()."""
 
-    async def load(keys: list[K]) -> list[Any]:
-        found = await db.run(lambda session: fetch(session, keys))
-        return [found[k] if k in found else default() for k in keys]
+class Loader(Generic[K, V]):
+    """The declaration of a DataLoader; calling it with `info` gives the request's one."""
 
-    return DataLoader(load_fn=load)
+    def __init__(
+        self,
+        fetch: Callable[[AsyncSession, Sequence[K]], Awaitable[Mapping[K, V]]],
+        default: Callable[[], V | None] = lambda: None,
+    ) -> None:
+        self._fetch = fetch
+        self._default = default
+
+    def build(self, db: RequestDb) -> DataLoader[K, V]:
+        fetch, default = self._fetch, self._default
+
+        async def load(keys: list[K]) -> list[V]:
+            found = await db.run(lambda session: fetch(session, keys))
+            return [found[k] if k in found else default() for k in keys]  # type: ignore[misc]
+
+        return DataLoader(load_fn=load)
+
+    def on(self, context: Context) -> DataLoader[K, V]:
+        loader = context.loaders.get(self)
+        if loader is None:
+            loader = context.loaders[self] = self.build(context.db)
+        return loader
+
+    def __call__(self, info: OmniInfo) -> DataLoader[K, V]:
+        return self.on(info.context)
+
+
+def peek(loader: DataLoader[K, V], key: K) -> V:
+    """The value a loader already holds for `key` (primed or loaded), or MISSING.
+
+    Lets a sync resolver answer from a page's bulk load without an awaitable per object.
+    """
+    future = loader.cache_map.get(key)
+    if future is None or not future.done() or future.cancelled() or future.exception():
+        return MISSING  # type: ignore[no-any-return]
+    return future.result()

@@ -1,150 +1,117 @@
-"""Mutation plumbing: one unit of work per mutation, domain errors as typed userErrors."""
+"""Mutation plumbing: one unit of work per mutation, domain errors as typed userErrors.
+
+A mutation resolver parses its input, then calls `mutate()` with one domain use case and a
+function that builds the success payload. Every payload has `userErrors`, typed per
+capability (`CustomerError` with a `CustomerErrorCode`, …), whose code enum is derived from
+the domain's own enums, so a new domain code cannot be missing from the API.
+"""
 
 from __future__ import annotations
 
 import enum
+import inspect
 from collections.abc import Awaitable, Callable
-from typing import TypeVar
+from typing import Any, TypeVar, cast
 
 import strawberry
 from sqlalchemy.ext.asyncio import AsyncSession
+from strawberry.types.base import StrawberryList
 
-from api.core.auth import Viewer
-from api.core.db import reset
 from api.core.types import OmniInfo
-from domain.errors import AccessDenied, AccessErrorCode, DomainError
-from domain.identity.access import StaffActor
+from domain.errors import CommonErrorCode, DomainError, ErrorCode
+from domain.unit_of_work import transaction
 
-T = TypeVar("T")
+P = TypeVar("P")
+R = TypeVar("R")
 
 
-@strawberry.enum(
-    description="Why a mutation did not do what was asked. Branch on this, not on `message`. "
-    "It holds the codes of every capability (a test keeps it complete)."
+@strawberry.interface(
+    description="An expected failure of a mutation, caused by its input or by the state of "
+    "the data. Each capability's error type adds a `code` enum: branch on it, not on `message`."
 )
-class UserErrorCode(enum.Enum):
-    ALREADY_CLAIMED = strawberry.enum_value(
-        "ALREADY_CLAIMED", description="The account already has a password."
-    )
-    CLAIM_EXPIRED = strawberry.enum_value("CLAIM_EXPIRED", description="The one-time code expired.")
-    CLAIM_INVALID = strawberry.enum_value(
-        "CLAIM_INVALID", description="The one-time code is wrong."
-    )
-    CLAIM_TOO_MANY_ATTEMPTS = strawberry.enum_value(
-        "CLAIM_TOO_MANY_ATTEMPTS", description="Too many wrong codes; request a new one."
-    )
-    DEVICE_CHANNEL = strawberry.enum_value(
-        "DEVICE_CHANNEL", description="A device is KIOSK or POS."
-    )
-    EMAIL_OR_PHONE_REQUIRED = strawberry.enum_value(
-        "EMAIL_OR_PHONE_REQUIRED", description="A customer needs an email or a phone number."
-    )
-    EMAIL_TAKEN = strawberry.enum_value(
-        "EMAIL_TAKEN", description="Another account has this email."
-    )
-    FORBIDDEN = strawberry.enum_value("FORBIDDEN", description="The caller may not do this.")
-    INSUFFICIENT_POINTS = strawberry.enum_value(
-        "INSUFFICIENT_POINTS", description="The points balance is too low."
-    )
-    INVALID = strawberry.enum_value("INVALID", description="An argument is not valid.")
-    INVALID_AMOUNT = strawberry.enum_value(
-        "INVALID_AMOUNT", description="The amount is not allowed."
-    )
-    INVALID_CREDENTIALS = strawberry.enum_value(
-        "INVALID_CREDENTIALS", description="The sign-in details are wrong."
-    )
-    INVALID_CURSOR = strawberry.enum_value("INVALID_CURSOR", description="The cursor is not valid.")
-    INVALID_EMAIL = strawberry.enum_value("INVALID_EMAIL", description="Not an email address.")
-    INVALID_INPUT = strawberry.enum_value(
-        "INVALID_INPUT", description="An input field is not valid."
-    )
-    INVALID_PHONE = strawberry.enum_value("INVALID_PHONE", description="Not a valid phone number.")
-    INVALID_REFRESH_TOKEN = strawberry.enum_value(
-        "INVALID_REFRESH_TOKEN",
-        description="The refresh token is unknown, spent, revoked or expired.",
-    )
-    LOGIN_THROTTLED = strawberry.enum_value(
-        "LOGIN_THROTTLED", description="Too many failed sign-ins; wait 15 minutes."
-    )
-    NOT_FOUND = strawberry.enum_value("NOT_FOUND", description="Nothing with this ID or key.")
-    PAGE_SIZE = strawberry.enum_value("PAGE_SIZE", description="The page size is out of range.")
-    PHONE_TAKEN = strawberry.enum_value(
-        "PHONE_TAKEN", description="Another account has this phone."
-    )
-    REASON_REQUIRED = strawberry.enum_value("REASON_REQUIRED", description="Give a reason.")
-    STORE_NOT_FOUND = strawberry.enum_value("STORE_NOT_FOUND", description="No such store.")
-    TOO_LONG = strawberry.enum_value("TOO_LONG", description="An argument is too long.")
-    UNAUTHENTICATED = strawberry.enum_value(
-        "UNAUTHENTICATED", description="Sign in (or use a device key) first."
-    )
-    WEAK_PASSWORD = strawberry.enum_value(
-        "WEAK_PASSWORD", description="The password does not meet the policy."
-    )
-
-
-@strawberry.type(description="An expected failure of a mutation, caused by its input or state.")
 class UserError:
     field: list[str] | None = strawberry.field(
         description='Path to the input field at fault, e.g. ["input", "phone"]; null when the '
         "request as a whole is at fault."
     )
     message: str = strawberry.field(description="A readable explanation, safe to show.")
-    code: UserErrorCode = strawberry.field(description="Machine-readable reason.")
-
-    @classmethod
-    def from_domain(cls, error: DomainError, arguments: tuple[str, ...] = ()) -> UserError:
-        """`arguments` names the mutation's own arguments; other fields are in `input`."""
-        if error.field is None:
-            path = None
-        elif error.field in arguments:
-            path = [error.field]
-        else:
-            path = ["input", error.field]
-        return cls(
-            field=path,
-            message=error.message,
-            code=UserErrorCode[str(error.code.value)],
-        )
 
 
-def unauthenticated() -> AccessDenied:
-    return AccessDenied(AccessErrorCode.UNAUTHENTICATED, "Sign in first.")
+def error_type(name: str, description: str, *codes: type[ErrorCode]) -> type[UserError]:
+    """A `UserError` type `name` whose `code` enum (`<name>Code`) has the members of `codes`
+    and of CommonErrorCode."""
+    members: dict[str, Any] = {}
+    enums: tuple[type[ErrorCode], ...] = (*codes, CommonErrorCode)
+    for code_enum in enums:
+        for member in code_enum:
+            members.setdefault(
+                member.name, strawberry.enum_value(member.value, description=member.description)
+            )
+    values: Any = enum.Enum(f"{name}Code", members)  # type: ignore[misc]
+    code_type = strawberry.enum(
+        values, description=f"Why a mutation of this capability failed ({name}.code)."
+    )
+    cls = type(
+        name,
+        (UserError,),
+        {
+            "__annotations__": {"code": code_type},
+            "code": strawberry.field(description="Machine-readable reason."),
+            "__module__": __name__,
+        },
+    )
+    return strawberry.type(cls, description=description)
 
 
-def forbidden(message: str = "You are not allowed to do this.") -> AccessDenied:
-    return AccessDenied(AccessErrorCode.FORBIDDEN, message)
+def user_error(
+    error_cls: type[UserError], error: DomainError, arguments: tuple[str, ...] = ()
+) -> UserError:
+    """`arguments` names the mutation's own arguments; other fields are in `input`."""
+    if error.field is None:
+        path = None
+    elif error.field in arguments:
+        path = [error.field]
+    else:
+        path = ["input", error.field]
+    code_type = error_cls.__annotations__["code"]
+    return error_cls(  # type: ignore[call-arg]
+        field=path, message=error.message, code=code_type[error.code.name]
+    )
 
 
-def require_staff(viewer: Viewer) -> StaffActor:
-    """The signed-in staff user; anonymous callers and everyone else are refused."""
-    if viewer.staff is None:
-        raise unauthenticated() if viewer.is_anonymous else forbidden("Staff only.")
-    return viewer.staff
+_ERROR_TYPES: dict[type[Any], type[UserError]] = {}
 
 
-async def run_mutation(
+def _error_cls(payload: type[Any]) -> type[UserError]:
+    """The error type of a payload's `userErrors`."""
+    found = _ERROR_TYPES.get(payload)
+    if found is None:
+        field = payload.__strawberry_definition__.get_field("user_errors")
+        assert field is not None and isinstance(field.type, StrawberryList)
+        found = _ERROR_TYPES[payload] = cast(type[UserError], field.type.of_type)
+    return found
+
+
+def failed(payload: type[P], error: DomainError, arguments: tuple[str, ...] = ()) -> P:
+    """`payload` carrying only the userError for `error`."""
+    errors = [user_error(_error_cls(payload), error, arguments)]
+    return payload(user_errors=errors)  # type: ignore[call-arg]
+
+
+async def mutate(
     info: OmniInfo,
-    work: Callable[[AsyncSession], Awaitable[T]],
+    payload: type[P],
+    work: Callable[[AsyncSession], Awaitable[R]],
+    ok: Callable[[R], P | Awaitable[P]],
+    *,
     arguments: tuple[str, ...] = (),
-) -> tuple[T | None, list[UserError]]:
-    """Run `work` as one transaction: commit on success, roll back on any error.
-
-    A DomainError becomes a userError; with `keep_changes` what it wrote is committed first.
-    """
-
-    async def unit(session: AsyncSession) -> tuple[T | None, list[UserError]]:
-        try:
-            result = await work(session)
-        except DomainError as error:
-            if error.keep_changes:
-                await session.commit()
-            else:
-                await reset(session)
-            return None, [UserError.from_domain(error, arguments)]
-        except BaseException:
-            await reset(session)
-            raise
-        await session.commit()
-        return result, []
-
-    return await info.context.db.run(unit)
+    retries: int = 0,
+) -> P:
+    """Run `work` as the mutation's one unit of work and fill `payload`: `ok(result)` on
+    success, else the domain error as its userError."""
+    try:
+        result = await info.context.db.run(lambda s: transaction(s, work, retries=retries))
+    except DomainError as error:
+        return failed(payload, error, arguments)
+    built = ok(result)
+    return await built if inspect.isawaitable(built) else built

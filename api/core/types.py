@@ -81,3 +81,26 @@ def page_info(cursors: list[str], has_next: bool, has_previous: bool) -> PageInf
         start_cursor=cursors[0] if cursors else None,
         end_cursor=cursors[-1] if cursors else None,
     )
+
+
+@strawberry.enum(description="Where a request, an enrolment or a points entry came from.")
+class Channel(enum.Enum):
+    WEB = strawberry.enum_value("WEB", description="The web storefront.")
+    MOBILE_APP = strawberry.enum_value("MOBILE_APP", description="The mobile app.")
+    KIOSK = strawberry.enum_value("KIOSK", description="A self-service kiosk in a store.")
+    POS = strawberry.enum_value("POS", description="A store counter (point of sale).")
+
+
+@strawberry.interface(
+    description="A postal address in Vietnam, the same shape for stores and customers: "
+    "street, ward (phường/xã), district (quận/huyện), province (tỉnh/thành phố)."
+)
+class PostalAddress:
+    street: str = strawberry.field(description="House number and street.")
+    ward: str = strawberry.field(description="Ward (phường/xã); may be empty.")
+    district: str = strawberry.field(description="District (quận/huyện); may be empty.")
+    province: str = strawberry.field(description="Province or centrally-run city.")
+
+    @strawberry.field(description="The address on one line, for display.")
+    def formatted(self) -> str:
+        return ", ".join(p for p in (self.street, self.ward, self.district, self.province) if p)

@@ -21,8 +21,8 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from api.config import Budget, Budgets
-from api.core.auth import Viewer
 from api.core.db import uncounted
+from domain.actors import Actor
 from domain.budgets import repository
 from domain.budgets.bucket import Spend
 
@@ -33,15 +33,15 @@ class Client:
     budget: Budget
 
 
-def client_of(viewer: Viewer, budgets: Budgets) -> Client:
+def client_of(actor: Actor, budgets: Budgets) -> Client:
     """Staff and devices first: a kiosk serving a signed-in customer spends the kiosk's."""
-    if viewer.staff is not None:
-        return Client(f"staff:{viewer.staff.id}", budgets.staff)
-    if viewer.device is not None:
-        return Client(f"device:{viewer.device.id}", budgets.device)
-    if viewer.customer_id is not None:
-        return Client(f"customer:{viewer.customer_id}", budgets.customer)
-    return Client(f"anonymous:{(viewer.client_address or '-')[:80]}", budgets.anonymous)
+    if actor.staff is not None:
+        return Client(f"staff:{actor.staff.id}", budgets.staff)
+    if actor.device is not None:
+        return Client(f"device:{actor.device.id}", budgets.device)
+    if actor.customer_id is not None:
+        return Client(f"customer:{actor.customer_id}", budgets.customer)
+    return Client(f"anonymous:{(actor.client_address or '-')[:80]}", budgets.anonymous)
 
 
 MAX_WAITING_CREDITS = 10_000

@@ -5,8 +5,8 @@ Requested cost, before execution, from the document alone:
   scalars and enums cost 0;
 - a connection's `edges` and `nodes` count as many times as its `first`/`last` asks (or the
   maximum page size when neither is given);
-- any other list counts its declared typical size (TYPICAL_SIZES, else 10); `nodes(ids:)`
-  counts the number of IDs;
+- any other list counts the typical size its capability declares (`list_sizes`), else 10;
+  `nodes(ids:)` counts the number of IDs;
 - each root field of a mutation costs 10 more: writes are dearer than reads;
 - `__schema` and `__type` cost 100 each, the schema's size, whatever is selected inside.
 Actual cost, after execution, walks the data returned with the same rules, counting lists
@@ -45,19 +45,6 @@ INTROSPECTION_COST = 100
 
 # Lists whose usual length is far from 10, by `Type.field`. The figures follow the demo
 # retailer: a product has a handful of variants, a week has seven opening days.
-TYPICAL_SIZES: dict[str, int] = {
-    "Product.variants": 5,
-    "Product.images": 5,
-    "Product.attributes": 5,
-    "ProductVariant.selectedOptions": 3,
-    "Category.ancestors": 3,
-    "Location.openingHours": 7,
-    "OpeningDay.intervals": 2,
-    "Customer.addresses": 5,
-    "StaffUser.stores": 5,
-    "Query.categories": 50,
-    "Query.membershipTiers": 5,
-}
 
 _PAGED_LISTS = frozenset({"edges", "nodes"})
 
@@ -82,7 +69,14 @@ def _is_connection(type_: GraphQLNamedType) -> bool:
 class CostModel:
     """Prices documents against one schema."""
 
-    def __init__(self, schema: GraphQLSchema, max_page_size: int, cache_size: int = 256) -> None:
+    def __init__(
+        self,
+        schema: GraphQLSchema,
+        max_page_size: int,
+        list_sizes: Mapping[str, int] | None = None,
+        cache_size: int = 256,
+    ) -> None:
+        self.list_sizes: Mapping[str, int] = list_sizes or {}
         self.schema = schema
         self.max_page_size = max_page_size
         # Storefronts send a few documents over and over, so prices and plans are kept per
@@ -276,7 +270,7 @@ class _Requested:
             ids = self.argument(node, "ids")
             if isinstance(ids, list | tuple):
                 return len(ids)
-        return TYPICAL_SIZES.get(f"{parent.name}.{node.name.value}", DEFAULT_LIST_SIZE)
+        return self.model.list_sizes.get(f"{parent.name}.{node.name.value}", DEFAULT_LIST_SIZE)
 
 
 # A plan of what the actual cost walk looks at below one selection set: for each response

@@ -70,7 +70,7 @@ class RequestLimits(SchemaExtension):
         if guard is None or document is None or operation is None:
             yield
             return
-        cost = RequestCost(client_of(request.viewer, guard.settings.budgets))
+        cost = RequestCost(client_of(request.actor, guard.settings.budgets))
         request.cost = cost
         cost.requested = guard.costs.requested(document, operation, context.variables)
         limit = guard.limits.max_query_cost
@@ -134,6 +134,6 @@ class RequestLimits(SchemaExtension):
         if cost is None and guard is not None:
             # Refused before it was priced (syntax, shape, validation): nothing was spent.
             cost = RequestCost(
-                client_of(request.viewer, guard.settings.budgets), requested=0, actual=0
+                client_of(request.actor, guard.settings.budgets), requested=0, actual=0
             )
         return {"cost": cost.report()} if cost is not None else {}

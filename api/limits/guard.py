@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from graphql import GraphQLError, GraphQLSchema
@@ -41,13 +42,19 @@ class RequestCost:
 
 
 class Guard:
-    def __init__(self, settings: Settings, schema: GraphQLSchema, engine: AsyncEngine) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        schema: GraphQLSchema,
+        engine: AsyncEngine,
+        list_sizes: Mapping[str, int] | None = None,
+    ) -> None:
         self.settings = settings
         self.limits = settings.limits
         self.documents = DocumentCache(
             max_tokens=self.limits.max_tokens, max_token_length=self.limits.max_token_length
         )
-        self.costs = CostModel(schema, settings.max_page_size)
+        self.costs = CostModel(schema, settings.max_page_size, list_sizes)
         self.budgets = BudgetBook(engine)
 
     def check_shape(self, shape: Shape, operation_name: str | None) -> None:

@@ -1,0 +1,1 @@
+"""Memberships, tiers and the points ledger."""

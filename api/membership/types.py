@@ -5,18 +5,22 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.core.ids import to_global_id
-from api.core.types import Money, Node, OmniInfo, PageInfo, page_info, page_request
-from api.identity.types import Channel, _guard_personal
+from api.core.node import node_resolver
+from api.core.types import Channel, Money, Node, OmniInfo, PageInfo, page_info, page_request
+from api.customers.types import guard_personal, personal
+from api.inventory import loaders as locations
+from api.membership import loaders
 from domain.membership import models, repository, tiers
-from domain.membership.service import spend_12m
+from domain.membership.spend import all_tiers, spend_12m
 
 if TYPE_CHECKING:
-    from api.stores.types import Location
+    from api.inventory.types import Location
 
 
 @strawberry.enum(description="Kinds of points ledger entries.")
@@ -88,12 +92,12 @@ class PointsEntry(Node):
     @strawberry.field(description="The store it happened in; null online.")
     async def store(
         self, info: OmniInfo
-    ) -> Annotated[Location, strawberry.lazy("api.stores.types")] | None:
-        from api.stores.types import Location
+    ) -> Annotated[Location, strawberry.lazy("api.inventory.types")] | None:
+        from api.inventory.types import Location
 
         if self.model.location_id is None:
             return None
-        location = await info.context.loaders.location.load(self.model.location_id)
+        location = await locations.location(info).load(self.model.location_id)
         return Location.from_model(location) if location else None
 
 
@@ -125,32 +129,34 @@ class Membership(Node):
         )
 
     @strawberry.field(
-        description="Card number: 12 digits with a Luhn check digit; print it as a barcode or "
-        "QR code, scan it at kiosks and counters."
+        description=personal(
+            "Card number: 12 digits with a Luhn check digit; print it as a "
+            "barcode or QR code, scan it at kiosks and counters."
+        )
     )
-    def card_number(self, info: OmniInfo) -> str:
-        _guard_personal(info, self.model.customer_id)
+    def card_number(self, info: OmniInfo) -> str | None:
+        guard_personal(info, self.model.customer_id)
         return self.model.card_number
 
-    @strawberry.field(description="When the membership began.")
-    def enrolled_at(self, info: OmniInfo) -> datetime:
-        _guard_personal(info, self.model.customer_id)
+    @strawberry.field(description=personal("When the membership began."))
+    def enrolled_at(self, info: OmniInfo) -> datetime | None:
+        guard_personal(info, self.model.customer_id)
         return self.model.enrolled_at
 
-    @strawberry.field(description="The current tier.")
-    async def tier(self, info: OmniInfo) -> MembershipTier:
-        _guard_personal(info, self.model.customer_id)
-        tier = await info.context.loaders.tier.load(self.model.tier_id)
+    @strawberry.field(description=personal("The current tier."))
+    async def tier(self, info: OmniInfo) -> MembershipTier | None:
+        guard_personal(info, self.model.customer_id)
+        tier = await loaders.tier(info).load(self.model.tier_id)
         assert tier is not None
         return MembershipTier.from_model(tier)
 
-    @strawberry.field(description="Spend over the last 12 months and the way to the next tier.")
-    async def progress(self, info: OmniInfo) -> TierProgress:
-        _guard_personal(info, self.model.customer_id)
+    @strawberry.field(
+        description=personal("Spend over the last 12 months and the way to the next tier.")
+    )
+    async def progress(self, info: OmniInfo) -> TierProgress | None:
+        guard_personal(info, self.model.customer_id)
 
-        async def compute(session):  # type: ignore[no-untyped-def]
-            from domain.membership.service import all_tiers
-
+        async def compute(session: AsyncSession) -> Any:
             return tiers.progress(await all_tiers(session), await spend_12m(session, self.model.id))
 
         result = await info.context.db.run(compute)
@@ -160,7 +166,9 @@ class Membership(Node):
             remaining_spend=Money.of(result.remaining),
         )
 
-    @strawberry.field(description="The points ledger, newest first (at most 100 per page).")
+    @strawberry.field(
+        description=personal("The points ledger, newest first (at most 100 per page).")
+    )
     async def points_history(
         self,
         info: OmniInfo,
@@ -174,8 +182,8 @@ class Membership(Node):
         before: Annotated[
             str | None, strawberry.argument(description="End before this cursor.")
         ] = None,
-    ) -> PointsEntryConnection:
-        _guard_personal(info, self.model.customer_id)
+    ) -> PointsEntryConnection | None:
+        guard_personal(info, self.model.customer_id)
         request = page_request(first, after, last, before)
         page = await info.context.db.run(
             lambda s: repository.points_history(s, self.model.id, request)
@@ -187,3 +195,22 @@ class Membership(Node):
             ],
             page_info=page_info(list(page.cursors), page.has_next_page, page.has_previous_page),
         )
+
+
+@node_resolver("Membership")
+async def _membership_node(info: OmniInfo, pk: int) -> Node | None:
+    row = await loaders.membership(info).load(pk)
+    if row is None or not info.context.sees_customer(row.customer_id):
+        return None
+    return Membership.from_model(row)
+
+
+@node_resolver("PointsEntry")
+async def _points_entry_node(info: OmniInfo, pk: int) -> Node | None:
+    row = await loaders.points_entry(info).load(pk)
+    if row is None:
+        return None
+    membership = await loaders.membership(info).load(row.membership_id)
+    if membership is None or not info.context.sees_personal_data(membership.customer_id):
+        return None
+    return PointsEntry.from_model(row)

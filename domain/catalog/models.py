@@ -16,7 +16,6 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
-    Numeric,
     String,
     Text,
     func,
@@ -24,9 +23,8 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
+from domain.columns import MONEY
 from domain.db import Base
-
-MONEY = Numeric(14, 2)
 
 
 class TaxClass(enum.StrEnum):

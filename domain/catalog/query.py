@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from domain.errors import InputErrorCode, InvalidInput
+from domain.errors import CommonErrorCode, InvalidInput
 
 MAX_SEARCH_LENGTH = 200
 MAX_SEARCH_TERMS = 10
@@ -68,13 +68,13 @@ class ProductQuery:
                 f"`search` is {len(self.search)} characters long; "
                 f"the maximum is {MAX_SEARCH_LENGTH}.",
                 "search",
-                InputErrorCode.TOO_LONG,
+                CommonErrorCode.TOO_LONG,
             )
         words = re.findall(r"\w+", self.search)
         if len(words) > MAX_SEARCH_TERMS:
             raise InvalidInput(
                 f"`search` has {len(words)} words; the maximum is {MAX_SEARCH_TERMS}.",
                 "search",
-                InputErrorCode.TOO_LONG,
+                CommonErrorCode.TOO_LONG,
             )
         return words

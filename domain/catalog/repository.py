@@ -212,20 +212,45 @@ async def variants_by_product_ids(
     return grouped
 
 
-async def variants_by(
-    session: AsyncSession, column: str, values: Sequence[Any]
-) -> dict[Any, ProductVariant]:
-    """Variants keyed by `id`, `sku` or `barcode`."""
-    attr = {"id": ProductVariant.id, "sku": ProductVariant.sku, "barcode": ProductVariant.barcode}[
-        column
-    ]
-    rows = await session.scalars(select(ProductVariant).where(attr.in_(values)))
-    return {getattr(v, column): v for v in rows}
+async def variants_by_ids(session: AsyncSession, ids: Sequence[int]) -> dict[int, ProductVariant]:
+    rows = await session.scalars(select(ProductVariant).where(in_ids(ProductVariant.id, ids)))
+    return {v.id: v for v in rows}
+
+
+async def variants_by_skus(session: AsyncSession, skus: Sequence[str]) -> dict[str, ProductVariant]:
+    rows = await session.scalars(select(ProductVariant).where(ProductVariant.sku.in_(skus)))
+    return {v.sku: v for v in rows}
+
+
+async def variants_by_barcodes(
+    session: AsyncSession, barcodes: Sequence[str]
+) -> dict[str, ProductVariant]:
+    rows = await session.scalars(select(ProductVariant).where(ProductVariant.barcode.in_(barcodes)))
+    return {v.barcode: v for v in rows if v.barcode is not None}
 
 
 async def all_categories(session: AsyncSession) -> list[Category]:
     rows = await session.scalars(select(Category).order_by(Category.position, Category.id))
     return list(rows)
+
+
+async def sellable_product_ids(
+    session: AsyncSession, product_ids: Sequence[int]
+) -> dict[int, bool]:
+    """Products with at least one unit available for pickup or delivery somewhere."""
+    rows = await session.scalars(
+        select(ProductVariant.product_id)
+        .distinct()
+        .join(StockLevel, StockLevel.variant_id == ProductVariant.id)
+        .join(Location, Location.id == StockLevel.location_id)
+        .where(
+            in_ids(ProductVariant.product_id, product_ids),
+            StockLevel.on_hand - StockLevel.reserved > 0,
+            Location.active.is_(True),
+            (Location.pickup_enabled.is_(True)) | (Location.ships_orders.is_(True)),
+        )
+    )
+    return {pid: True for pid in rows}
 
 
 __all__ = [
@@ -234,6 +259,9 @@ __all__ = [
     "list_products",
     "products_by_ids",
     "products_by_slugs",
-    "variants_by",
+    "sellable_product_ids",
+    "variants_by_barcodes",
+    "variants_by_ids",
     "variants_by_product_ids",
+    "variants_by_skus",
 ]

@@ -36,7 +36,7 @@ class Location(Base):
     street: Mapped[str] = mapped_column(String(250))
     ward: Mapped[str] = mapped_column(String(120), default="", server_default="")
     district: Mapped[str] = mapped_column(String(120), default="", server_default="")
-    city: Mapped[str] = mapped_column(String(120))
+    province: Mapped[str] = mapped_column(String(120))
     phone: Mapped[str | None] = mapped_column(String(32))
     latitude: Mapped[float] = mapped_column(Float)
     longitude: Mapped[float] = mapped_column(Float)

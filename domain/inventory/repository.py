@@ -11,7 +11,7 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.db import in_ids
-from domain.errors import InputErrorCode, InvalidInput
+from domain.errors import CommonErrorCode, InvalidInput
 from domain.inventory.models import Location, LocationKind, StockLevel
 from domain.pagination import Cursor, Page, PageRequest
 
@@ -51,7 +51,7 @@ class StoreQuery:
             raise InvalidInput(
                 f"`availableFor` lists at most {MAX_AVAILABILITY_ITEMS} items.",
                 "availableFor",
-                InputErrorCode.TOO_LONG,
+                CommonErrorCode.TOO_LONG,
             )
         for _, quantity in self.available_for:
             if quantity < 1:
@@ -210,24 +210,3 @@ async def delivery_available_by_variant(
         .group_by(StockLevel.variant_id)
     )
     return {vid: int(total) for vid, total in rows}
-
-
-async def sellable_product_ids(
-    session: AsyncSession, product_ids: Sequence[int]
-) -> dict[int, bool]:
-    """Products with at least one unit available for pickup or delivery somewhere."""
-    from domain.catalog.models import ProductVariant
-
-    rows = await session.scalars(
-        select(ProductVariant.product_id)
-        .distinct()
-        .join(StockLevel, StockLevel.variant_id == ProductVariant.id)
-        .join(Location, Location.id == StockLevel.location_id)
-        .where(
-            in_ids(ProductVariant.product_id, product_ids),
-            StockLevel.on_hand - StockLevel.reserved > 0,
-            Location.active.is_(True),
-            (Location.pickup_enabled.is_(True)) | (Location.ships_orders.is_(True)),
-        )
-    )
-    return {pid: True for pid in rows}

@@ -1,21 +1,21 @@
-"""Error codes of the membership capability."""
+"""Error codes of memberships, claims and the points ledger."""
 
 from __future__ import annotations
 
-import enum
-
-from domain.errors import DomainError
+from domain.errors import DomainError, ErrorCode
 
 
-class MembershipErrorCode(enum.StrEnum):
-    NOT_FOUND = "NOT_FOUND"
-    INSUFFICIENT_POINTS = "INSUFFICIENT_POINTS"
-    INVALID_AMOUNT = "INVALID_AMOUNT"
-    REASON_REQUIRED = "REASON_REQUIRED"
-    CLAIM_INVALID = "CLAIM_INVALID"
-    CLAIM_EXPIRED = "CLAIM_EXPIRED"
-    CLAIM_TOO_MANY_ATTEMPTS = "CLAIM_TOO_MANY_ATTEMPTS"
-    ALREADY_CLAIMED = "ALREADY_CLAIMED"
+class MembershipErrorCode(ErrorCode):
+    INSUFFICIENT_POINTS = "INSUFFICIENT_POINTS", "The points balance is too low."
+    INVALID_AMOUNT = "INVALID_AMOUNT", "The amount is not allowed."
+    REASON_REQUIRED = "REASON_REQUIRED", "Give a reason."
+    CLAIM_INVALID = "CLAIM_INVALID", "The one-time code is wrong."
+    CLAIM_EXPIRED = "CLAIM_EXPIRED", "The one-time code expired."
+    CLAIM_TOO_MANY_ATTEMPTS = (
+        "CLAIM_TOO_MANY_ATTEMPTS",
+        "Too many wrong codes, or too many codes asked for; wait, then request a new one.",
+    )
+    ALREADY_CLAIMED = "ALREADY_CLAIMED", "The account already has a password."
 
 
 class MembershipError(DomainError):

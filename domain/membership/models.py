@@ -21,10 +21,10 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from domain.catalog.models import MONEY
+from domain.actors import ActorKind
 from domain.channels import Channel
+from domain.columns import CHANNEL_ENUM, MONEY
 from domain.db import Base
-from domain.identity.models import CHANNEL_ENUM
 
 
 class Tier(Base):
@@ -94,13 +94,6 @@ class PointsKind(enum.StrEnum):
     REVERSE = "REVERSE"
     EXPIRE = "EXPIRE"
     ADJUST = "ADJUST"
-
-
-class ActorKind(enum.StrEnum):
-    CUSTOMER = "CUSTOMER"
-    STAFF = "STAFF"
-    DEVICE = "DEVICE"
-    SYSTEM = "SYSTEM"
 
 
 class PointsEntry(Base):

@@ -7,32 +7,35 @@ from collections.abc import Sequence
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from domain.errors import InputErrorCode, InvalidInput
+from domain.db import in_ids
+from domain.errors import InvalidInput
 from domain.membership.models import Membership, PointsEntry, Tier
-from domain.pagination import Cursor, Page, PageRequest
+from domain.pagination import Cursor, Page, PageErrorCode, PageRequest
 
 
 async def memberships_by_customer_ids(
     session: AsyncSession, customer_ids: Sequence[int]
 ) -> dict[int, Membership]:
-    rows = await session.scalars(select(Membership).where(Membership.customer_id.in_(customer_ids)))
+    rows = await session.scalars(
+        select(Membership).where(in_ids(Membership.customer_id, customer_ids))
+    )
     return {m.customer_id: m for m in rows}
 
 
 async def memberships_by_ids(session: AsyncSession, ids: Sequence[int]) -> dict[int, Membership]:
-    rows = await session.scalars(select(Membership).where(Membership.id.in_(ids)))
+    rows = await session.scalars(select(Membership).where(in_ids(Membership.id, ids)))
     return {m.id: m for m in rows}
 
 
 async def tiers_by_ids(session: AsyncSession, ids: Sequence[int]) -> dict[int, Tier]:
-    rows = await session.scalars(select(Tier).where(Tier.id.in_(ids)))
+    rows = await session.scalars(select(Tier).where(in_ids(Tier.id, ids)))
     return {t.id: t for t in rows}
 
 
 async def points_entries_by_ids(
     session: AsyncSession, ids: Sequence[int]
 ) -> dict[int, PointsEntry]:
-    rows = await session.scalars(select(PointsEntry).where(PointsEntry.id.in_(ids)))
+    rows = await session.scalars(select(PointsEntry).where(in_ids(PointsEntry.id, ids)))
     return {e.id: e for e in rows}
 
 
@@ -48,7 +51,7 @@ async def points_history(
         field = "before" if backwards else "after"
         (bound,) = Cursor.decode(page.cursor, sort=sort, kinds=[int], field=field).values
         if not isinstance(bound, int):
-            raise InvalidInput("The cursor is not valid.", field, InputErrorCode.INVALID_CURSOR)
+            raise InvalidInput("The cursor is not valid.", field, PageErrorCode.INVALID_CURSOR)
         stmt = stmt.where(PointsEntry.id > bound if backwards else PointsEntry.id < bound)
     stmt = stmt.order_by(PointsEntry.id.asc() if backwards else PointsEntry.id.desc())
     rows = list(await session.scalars(stmt.limit(page.size + 1))) if page.size > 0 else []

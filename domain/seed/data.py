@@ -111,7 +111,7 @@ class LocationSeed:
     street: str
     ward: str
     district: str
-    city: str
+    province: str
     phone: str
     latitude: float
     longitude: float
@@ -1240,7 +1240,7 @@ def _store(
     street: str,
     ward: str,
     district: str,
-    city: str,
+    province: str,
     phone: str,
     lat: float,
     lon: float,
@@ -1257,7 +1257,7 @@ def _store(
         street=street,
         ward=ward,
         district=district,
-        city=city,
+        province=province,
         phone=phone,
         latitude=lat,
         longitude=lon,
@@ -1372,7 +1372,7 @@ LOCATIONS: tuple[LocationSeed, ...] = (
         street="Số 18 Đại lộ Độc Lập, KCN VSIP I",
         ward="Phường Bình Hòa",
         district="TP. Thuận An",
-        city="Bình Dương",
+        province="Bình Dương",
         phone="0274 3767 999",
         latitude=10.9265,
         longitude=106.7105,

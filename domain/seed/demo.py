@@ -35,7 +35,8 @@ async def has_data(session: AsyncSession) -> bool:
 
 async def has_people(session: AsyncSession) -> bool:
     """True when customers, staff or devices exist (they reference stores)."""
-    from domain.identity.models import Customer, Device, StaffUser
+    from domain.customers.models import Customer
+    from domain.staff.models import Device, StaffUser
 
     stmt = select(
         exists(select(Customer.id)) | exists(select(StaffUser.id)) | exists(select(Device.id))
@@ -145,7 +146,7 @@ async def _insert_locations(session: AsyncSession) -> dict[str, int]:
             "street": loc.street,
             "ward": loc.ward,
             "district": loc.district,
-            "city": loc.city,
+            "province": loc.province,
             "phone": loc.phone,
             "latitude": loc.latitude,
             "longitude": loc.longitude,

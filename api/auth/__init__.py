@@ -1,0 +1,1 @@
+"""Sign-in, token refresh and sign-out."""

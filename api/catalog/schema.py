@@ -1,0 +1,18 @@
+"""What this capability adds to the schema."""
+
+from api.catalog.queries import CatalogQuery
+from api.catalog.types import Category, Product, ProductVariant
+from api.core.capability import Capability
+
+CAPABILITY = Capability(
+    query=CatalogQuery,
+    types=(Product, ProductVariant, Category),
+    list_sizes={
+        "Product.variants": 5,
+        "Product.images": 5,
+        "Product.attributes": 5,
+        "ProductVariant.selectedOptions": 3,
+        "Category.ancestors": 3,
+        "Query.categories": 50,
+    },
+)

@@ -1,0 +1,1 @@
+"""Locations (stores and warehouses) and their stock."""

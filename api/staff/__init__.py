@@ -1,0 +1,1 @@
+"""Staff users, in-store devices and their customer sessions."""

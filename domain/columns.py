@@ -1,0 +1,11 @@
+"""Column types shared by every capability's models."""
+
+from __future__ import annotations
+
+from sqlalchemy import Enum, Numeric
+
+from domain.channels import Channel
+
+# Amounts in the deployment's currency (domain/money.py): 12 digits before the point.
+MONEY = Numeric(14, 2)
+CHANNEL_ENUM = Enum(Channel, name="channel")
