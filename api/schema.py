@@ -21,6 +21,7 @@ from api.catalog import schema as catalog
 from api.core.capability import Capability
 from api.core.errors import ErrorPolicy
 from api.core.node import NodeQuery
+from api.core.scalars import SCALAR_OVERRIDES
 from api.customers import schema as customers
 from api.inventory import schema as inventory
 from api.limits.extension import RequestLimits
@@ -73,6 +74,8 @@ def build_schema() -> strawberry.Schema:
         query=Query,
         mutation=Mutation,
         types=[t for c in CAPABILITIES for t in c.types],
+        # Decimal and DateTime with their format described and @specifiedBy, for codegen.
+        scalar_overrides=SCALAR_OVERRIDES,
         extensions=[
             ErrorPolicy,
             # Parses (cached, with token limits), measures, prices and spends the budget.

@@ -50,11 +50,17 @@ def create_engine(
     )
 
 
-def in_ids(column: Any, ids: Iterable[int]) -> ColumnElement[bool]:
-    """`column = ANY(:ids)` with one array parameter.
+def in_list(column: Any, values: Iterable[Any]) -> ColumnElement[bool]:
+    """`column = ANY(:values)` with one array parameter: the one way to query by a list of
+    ids or keys.
 
     An `IN (...)` list renders one placeholder per value, so SQLAlchemy rebuilds the SQL for
     every batch size and PostgreSQL sees a new statement; the array form is one cached
     statement whatever the batch size.
     """
+    return column == any_(literal(list(values), ARRAY(column.type)))  # type: ignore[no-any-return]
+
+
+def in_ids(column: Any, ids: Iterable[int]) -> ColumnElement[bool]:
+    """`in_list` for BIGINT ids (also for columns typed as plain integers)."""
     return column == any_(literal(list(ids), ARRAY(BigInteger)))  # type: ignore[no-any-return]

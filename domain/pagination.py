@@ -11,13 +11,17 @@ import base64
 import binascii
 import json
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
+
+from sqlalchemy import ColumnElement, Row, Select, literal, tuple_
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.errors import ErrorCode, InvalidInput
 
 T = TypeVar("T")
+U = TypeVar("U")
 
 
 class PageErrorCode(ErrorCode):
@@ -134,3 +138,68 @@ class Page(Generic[T]):
     cursors: Sequence[str]
     has_next_page: bool
     has_previous_page: bool
+
+    def map(self, convert: Callable[[T], U]) -> Page[U]:
+        return Page(
+            [convert(item) for item in self.items],
+            self.cursors,
+            self.has_next_page,
+            self.has_previous_page,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Keyset:
+    """How a list is ordered for keyset pages: sort columns (the primary key last), the
+    kind of each in a cursor, and the direction.
+
+    `sort` names the order (and search) a cursor is made for; a cursor from another order
+    is refused. `decoders` turn cursor values back into column values (a Decimal from its
+    string, say); they may raise ValueError for values Omni never wrote.
+    """
+
+    sort: str
+    columns: Sequence[ColumnElement[Any]]
+    kinds: Sequence[type]
+    ascending: bool = True
+    decoders: Sequence[Callable[[Any], Any]] | None = None
+
+
+async def keyset_page(
+    session: AsyncSession,
+    stmt: Select[Any],
+    keyset: Keyset,
+    page: PageRequest,
+    cursor_values: Callable[[Row[Any]], Sequence[Any]],
+) -> Page[Row[Any]]:
+    """One page of `stmt`'s rows, cut with a row comparison on the keyset columns.
+
+    `cursor_values(row)` gives the row's values of the keyset columns as they go into its
+    cursor. Walking backwards reads the reversed order and flips the rows afterwards.
+    """
+    backwards = page.backwards
+    read_ascending = keyset.ascending != backwards
+    cols = list(keyset.columns)
+    if page.cursor is not None:
+        field = "before" if backwards else "after"
+        cursor = Cursor.decode(page.cursor, sort=keyset.sort, kinds=keyset.kinds, field=field)
+        values: Sequence[Any] = cursor.values
+        if keyset.decoders is not None:
+            try:
+                values = [d(v) for d, v in zip(keyset.decoders, values, strict=True)]
+            except (ValueError, ArithmeticError):
+                raise invalid_cursor(field) from None
+        bound = tuple_(*[literal(v, type_=c.type) for v, c in zip(values, cols, strict=True)])
+        stmt = stmt.where(tuple_(*cols) > bound if read_ascending else tuple_(*cols) < bound)
+    stmt = stmt.order_by(*[c.asc() if read_ascending else c.desc() for c in cols])
+    rows = list((await session.execute(stmt.limit(page.size + 1))).all()) if page.size else []
+    has_more = len(rows) > page.size
+    rows = rows[: page.size]
+    if backwards:
+        rows.reverse()
+    return Page(
+        items=rows,
+        cursors=[Cursor(keyset.sort, tuple(cursor_values(row))).encode() for row in rows],
+        has_next_page=has_more if not backwards else page.before is not None,
+        has_previous_page=has_more if backwards else page.after is not None,
+    )

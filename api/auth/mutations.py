@@ -34,7 +34,14 @@ class AuthMutation:
         description="Sign a customer in with email or phone. Repeated failures for one account "
         "or one client address are refused for 15 minutes (LOGIN_THROTTLED)."
     )
-    async def customer_login(self, info: OmniInfo, input: LoginInput) -> AccessTokenPayload:
+    async def customer_login(
+        self,
+        info: OmniInfo,
+        input: Annotated[
+            LoginInput,
+            strawberry.argument(description="The customer's email or phone, and password."),
+        ],
+    ) -> AccessTokenPayload:
         actor, secret = info.context.actor, info.context.settings.secret_key
         return await mutate(
             info,
@@ -83,7 +90,14 @@ class AuthMutation:
         )
 
     @strawberry.mutation(description="Sign a staff user in.")
-    async def staff_login(self, info: OmniInfo, input: StaffLoginInput) -> StaffLoginPayload:
+    async def staff_login(
+        self,
+        info: OmniInfo,
+        input: Annotated[
+            StaffLoginInput,
+            strawberry.argument(description="The staff user's email and password."),
+        ],
+    ) -> StaffLoginPayload:
         actor, secret = info.context.actor, info.context.settings.secret_key
         return await mutate(
             info,

@@ -14,9 +14,10 @@ from api.core.errors import NotFound
 from api.core.ids import expect_global_id, to_global_id
 from api.core.loaders import MISSING, peek
 from api.core.node import node_resolver
-from api.core.types import Money, Node, OmniInfo
+from api.core.types import Money, Node, OmniInfo, PageInfo
 from api.inventory import loaders as stock
-from domain.catalog import models
+from domain.catalog import models, repository
+from domain.catalog.query import ProductQuery
 
 if TYPE_CHECKING:
     from api.inventory.types import StockAvailability
@@ -24,10 +25,10 @@ if TYPE_CHECKING:
 
 @strawberry.enum(description="VAT class of a product. Prices include VAT at the class's rate.")
 class TaxClass(enum.Enum):
-    STANDARD = "STANDARD"
-    REDUCED_8 = "REDUCED_8"
-    REDUCED_5 = "REDUCED_5"
-    ZERO = "ZERO"
+    STANDARD = strawberry.enum_value("STANDARD", description="Standard VAT rate, 10%.")
+    REDUCED_8 = strawberry.enum_value("REDUCED_8", description="Reduced VAT rate, 8%.")
+    REDUCED_5 = strawberry.enum_value("REDUCED_5", description="Reduced VAT rate, 5%.")
+    ZERO = strawberry.enum_value("ZERO", description="0% VAT; the price carries no VAT.")
 
 
 @strawberry.type(description="A name/value pair, such as a product attribute or a variant option.")
@@ -283,3 +284,24 @@ async def _variant_node(info: OmniInfo, pk: int) -> Node | None:
 async def _category_node(info: OmniInfo, pk: int) -> Node | None:
     category = (await loaders.category_tree(info).load(None)).by_id.get(pk)
     return Category.from_model(category) if category else None
+
+
+@strawberry.type(description="A product and its cursor in a `products` page.")
+class ProductEdge:
+    cursor: str = strawberry.field(description="Pass to `after` or `before` to page from here.")
+    node: Product = strawberry.field(description="The product.")
+
+
+@strawberry.type(description="A page of products (Relay cursor connection).")
+class ProductConnection:
+    query: strawberry.Private[ProductQuery]
+    edges: list[ProductEdge] = strawberry.field(description="The products of this page.")
+    page_info: PageInfo = strawberry.field(description="Cursors and whether more pages exist.")
+
+    @strawberry.field(description="The products of this page, without cursors.")
+    def nodes(self) -> list[Product]:
+        return [edge.node for edge in self.edges]
+
+    @strawberry.field(description="How many products match the search and filter, in all pages.")
+    async def total_count(self, info: OmniInfo) -> int:
+        return await info.context.db.run(lambda s: repository.count_products(s, self.query))

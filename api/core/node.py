@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
-from typing import Annotated
+from typing import Annotated, Any
 
 import strawberry
 from graphql import GraphQLError
@@ -33,6 +33,20 @@ def node_resolver(type_name: str) -> Callable[[NodeResolver], NodeResolver]:
         return resolver
 
     return register
+
+
+_TYPES: dict[str, Any] = {}
+
+
+def register_type(cls: type[Any]) -> None:
+    """Let other capabilities present this type's rows (`present`) without importing it:
+    a payload of one capability may return another's type, and imports stay one-way."""
+    _TYPES[cls.__name__] = cls
+
+
+def present(type_name: str, model: Any) -> Any:
+    """`type_name.from_model(model)` for a type registered with `register_type`."""
+    return _TYPES[type_name].from_model(model)
 
 
 async def resolve_node(info: OmniInfo, global_id: str) -> Node:

@@ -10,7 +10,6 @@ import strawberry
 from strawberry.types import Info
 
 from domain.money import Money as DomainMoney
-from domain.pagination import PageRequest
 
 if TYPE_CHECKING:
     from api.context import Context
@@ -47,9 +46,15 @@ class PageInfo:
 
 @strawberry.enum(description="ISO 4217 currency codes Omni can be configured with.")
 class CurrencyCode(enum.Enum):
-    VND = "VND"
-    USD = "USD"
-    EUR = "EUR"
+    VND = strawberry.enum_value(
+        "VND", description='Vietnamese đồng. No minor unit: amounts are whole đồng, e.g. "199000".'
+    )
+    USD = strawberry.enum_value(
+        "USD", description='US dollar. Two decimal places (cents), e.g. "19.90".'
+    )
+    EUR = strawberry.enum_value(
+        "EUR", description='Euro. Two decimal places (cents), e.g. "19.90".'
+    )
 
 
 @strawberry.type(description="An amount of money in one currency. Prices include VAT.")
@@ -66,21 +71,6 @@ class Money:
     def of(cls, amount: Decimal) -> Money:
         money = DomainMoney.of(amount)
         return cls(amount=money.amount, currency_code=CurrencyCode(money.currency))
-
-
-def page_request(
-    first: int | None, after: str | None, last: int | None, before: str | None
-) -> PageRequest:
-    return PageRequest(first=first, after=after, last=last, before=before)
-
-
-def page_info(cursors: list[str], has_next: bool, has_previous: bool) -> PageInfo:
-    return PageInfo(
-        has_next_page=has_next,
-        has_previous_page=has_previous,
-        start_cursor=cursors[0] if cursors else None,
-        end_cursor=cursors[-1] if cursors else None,
-    )
 
 
 @strawberry.enum(description="Where a request, an enrolment or a points entry came from.")

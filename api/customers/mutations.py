@@ -31,7 +31,14 @@ AddressIdArgument = Annotated[
 class CustomersMutation:
     @strawberry.mutation(description="Create a customer account (and membership) and sign in.")
     async def customer_register(
-        self, info: OmniInfo, input: CustomerRegisterInput
+        self,
+        info: OmniInfo,
+        input: Annotated[
+            CustomerRegisterInput,
+            strawberry.argument(
+                description="The new account: an email, a phone or both, a name and a password."
+            ),
+        ],
     ) -> CustomerRegisterPayload:
         actor, secret = info.context.actor, info.context.settings.secret_key
 
@@ -61,7 +68,12 @@ class CustomersMutation:
 
     @strawberry.mutation(description="Change the signed-in customer's profile.")
     async def customer_update(
-        self, info: OmniInfo, input: CustomerUpdateInput
+        self,
+        info: OmniInfo,
+        input: Annotated[
+            CustomerUpdateInput,
+            strawberry.argument(description="The fields to change; omitted fields stay."),
+        ],
     ) -> CustomerUpdatePayload:
         actor = info.context.actor
         return await mutate(
@@ -80,7 +92,15 @@ class CustomersMutation:
 
     @strawberry.mutation(description="Add an address to the signed-in customer's address book.")
     async def customer_address_add(
-        self, info: OmniInfo, input: AddressInput
+        self,
+        info: OmniInfo,
+        input: Annotated[
+            AddressInput,
+            strawberry.argument(
+                description="The new address: `recipient`, `phone`, `street` and `province` "
+                "are required. The first address becomes the default."
+            ),
+        ],
     ) -> CustomerAddressPayload:
         actor = info.context.actor
         return await mutate(
@@ -92,7 +112,13 @@ class CustomersMutation:
 
     @strawberry.mutation(description="Change an address of the signed-in customer.")
     async def customer_address_update(
-        self, info: OmniInfo, id: AddressIdArgument, input: AddressInput
+        self,
+        info: OmniInfo,
+        id: AddressIdArgument,
+        input: Annotated[
+            AddressInput,
+            strawberry.argument(description="The fields to change; omitted fields stay."),
+        ],
     ) -> CustomerAddressPayload:
         actor = info.context.actor
         address_id = expect_global_id(id, "CustomerAddress")

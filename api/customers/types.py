@@ -8,31 +8,16 @@ from typing import TYPE_CHECKING, Annotated
 import strawberry
 
 from api.core.ids import to_global_id
-from api.core.node import node_resolver
+from api.core.node import node_resolver, register_type
+from api.core.personal import guard_personal, personal
 from api.core.types import Channel, Node, OmniInfo, PostalAddress
 from api.customers import loaders
 from api.inventory import loaders as locations
 from domain.customers import models
-from domain.errors import forbidden
 
 if TYPE_CHECKING:
     from api.inventory.types import Location
     from api.membership.types import Membership
-
-
-def personal(description: str) -> str:
-    """The description of a field a limited in-store session may not read."""
-    return description + " Null, with a FORBIDDEN error, for a limited in-store session."
-
-
-def guard_personal(info: OmniInfo, customer_id: int) -> None:
-    """Refuse a field that a limited in-store session may not read; the field is nullable,
-    so the rest of the customer still comes back."""
-    if not info.context.sees_personal_data(customer_id):
-        raise forbidden(
-            "This customer session shows only the first name and points "
-            "(identified by phone at an unattended kiosk)."
-        )
 
 
 @strawberry.type(description="A delivery address in the customer's address book.")
@@ -134,6 +119,9 @@ class Customer(Node):
 
         row = await memberships.membership_by_customer(info).load(self.model.id)
         return Membership.from_model(row) if row else None
+
+
+register_type(Customer)
 
 
 @node_resolver("Customer")

@@ -6,45 +6,16 @@ from typing import Annotated
 
 import strawberry
 
+from api.core.connections import After, Before, First, Last, connection, page_request
 from api.core.errors import ClientError, NotFound
 from api.core.ids import expect_global_id
-from api.core.types import OmniInfo, PageInfo, page_info, page_request
+from api.core.types import OmniInfo
 from api.inventory import loaders
-from api.inventory.types import Location
+from api.inventory.inputs import GeoPointInput, VariantQuantityInput
+from api.inventory.types import Location, LocationConnection, LocationEdge
 from domain.inventory import repository
 from domain.inventory.models import LocationKind
 from domain.inventory.repository import GeoPoint, StoreQuery
-
-
-@strawberry.input(description="A point to measure distances from.")
-class GeoPointInput:
-    latitude: float = strawberry.field(description="Latitude in degrees, -90..90.")
-    longitude: float = strawberry.field(description="Longitude in degrees, -180..180.")
-
-
-@strawberry.input(description="A quantity of one variant that a store must have available.")
-class VariantQuantityInput:
-    variant_id: strawberry.ID = strawberry.field(description="A ProductVariant ID.")
-    quantity: int = strawberry.field(default=1, description="Units needed, at least 1.")
-
-
-@strawberry.type(description="A store and its cursor in a `stores` page.")
-class LocationEdge:
-    cursor: str = strawberry.field(description="Pass to `after` or `before` to page from here.")
-    node: Location = strawberry.field(description="The store.")
-    distance_km: float | None = strawberry.field(
-        description="Distance from `near`, in km; null when `near` was not given."
-    )
-
-
-@strawberry.type(description="A page of stores (Relay cursor connection).")
-class LocationConnection:
-    edges: list[LocationEdge] = strawberry.field(description="The stores of this page.")
-    page_info: PageInfo = strawberry.field(description="Cursors and whether more pages exist.")
-
-    @strawberry.field(description="The stores of this page, without cursors.")
-    def nodes(self) -> list[Location]:
-        return [edge.node for edge in self.edges]
 
 
 @strawberry.type
@@ -56,22 +27,10 @@ class InventoryQuery:
     async def stores(
         self,
         info: OmniInfo,
-        first: Annotated[
-            int | None,
-            strawberry.argument(
-                description="Page size walking forwards (default 20, at most 100)."
-            ),
-        ] = None,
-        after: Annotated[
-            str | None, strawberry.argument(description="Start after this cursor.")
-        ] = None,
-        last: Annotated[
-            int | None,
-            strawberry.argument(description="Page size walking backwards (at most 100)."),
-        ] = None,
-        before: Annotated[
-            str | None, strawberry.argument(description="End before this cursor.")
-        ] = None,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
         near: Annotated[
             GeoPointInput | None,
             strawberry.argument(
@@ -108,25 +67,33 @@ class InventoryQuery:
             available_for=items,
             pickup_enabled=pickup_enabled,
         )
-        request = page_request(first, after, last, before)
-        request.validate(info.context.settings.max_page_size)
+        request = page_request(info, first, after, last, before)
         page = await info.context.db.run(lambda s: repository.list_stores(s, query, request))
-        edges = [
-            LocationEdge(
-                cursor=c,
-                node=Location.from_model(loc),
-                distance_km=(round(dist, 3) if dist is not None else None),
-            )
-            for (loc, dist), c in zip(page.items, page.cursors, strict=True)
-        ]
-        return LocationConnection(
-            edges=edges,
-            page_info=page_info(list(page.cursors), page.has_next_page, page.has_previous_page),
+        return connection(
+            LocationConnection,
+            page,
+            lambda cursor, item: LocationEdge(
+                cursor=cursor,
+                node=Location.from_model(item[0]),
+                distance_km=round(item[1], 3) if item[1] is not None else None,
+            ),
         )
 
     @strawberry.field(description="One store by `id` or by `code` (pass exactly one).")
     async def store(
-        self, info: OmniInfo, id: strawberry.ID | None = None, code: str | None = None
+        self,
+        info: OmniInfo,
+        id: Annotated[
+            strawberry.ID | None,
+            strawberry.argument(description="A Location ID of a store. Give this or `code`."),
+        ] = None,
+        code: Annotated[
+            str | None,
+            strawberry.argument(
+                description='The store\'s code, e.g. "HN-HK01"; surrounding spaces are '
+                "ignored. Give this or `id`, not both."
+            ),
+        ] = None,
     ) -> Location | None:
         if (id is None) == (code is None):
             raise ClientError("Pass exactly one of `id`, `code`.")

@@ -9,7 +9,7 @@ import strawberry
 
 from api.core.ids import to_global_id
 from api.core.node import node_resolver
-from api.core.types import Node, OmniInfo, PostalAddress
+from api.core.types import Node, OmniInfo, PageInfo, PostalAddress
 from api.inventory import loaders
 from domain.inventory import hours, models
 
@@ -22,13 +22,13 @@ class LocationKind(enum.Enum):
 
 @strawberry.enum(description="Days of the week.")
 class Weekday(enum.Enum):
-    MONDAY = "mon"
-    TUESDAY = "tue"
-    WEDNESDAY = "wed"
-    THURSDAY = "thu"
-    FRIDAY = "fri"
-    SATURDAY = "sat"
-    SUNDAY = "sun"
+    MONDAY = strawberry.enum_value("mon", description="Monday (Thứ Hai).")
+    TUESDAY = strawberry.enum_value("tue", description="Tuesday (Thứ Ba).")
+    WEDNESDAY = strawberry.enum_value("wed", description="Wednesday (Thứ Tư).")
+    THURSDAY = strawberry.enum_value("thu", description="Thursday (Thứ Năm).")
+    FRIDAY = strawberry.enum_value("fri", description="Friday (Thứ Sáu).")
+    SATURDAY = strawberry.enum_value("sat", description="Saturday (Thứ Bảy).")
+    SUNDAY = strawberry.enum_value("sun", description="Sunday (Chủ Nhật).")
 
 
 @strawberry.type(description="A span of opening time in local time (HH:MM, 24-hour clock).")
@@ -140,3 +140,22 @@ class StockAvailability:
 async def _location_node(info: OmniInfo, pk: int) -> Node | None:
     location = await loaders.location(info).load(pk)
     return Location.from_model(location) if location and location.active else None
+
+
+@strawberry.type(description="A store and its cursor in a `stores` page.")
+class LocationEdge:
+    cursor: str = strawberry.field(description="Pass to `after` or `before` to page from here.")
+    node: Location = strawberry.field(description="The store.")
+    distance_km: float | None = strawberry.field(
+        description="Distance from `near`, in km; null when `near` was not given."
+    )
+
+
+@strawberry.type(description="A page of stores (Relay cursor connection).")
+class LocationConnection:
+    edges: list[LocationEdge] = strawberry.field(description="The stores of this page.")
+    page_info: PageInfo = strawberry.field(description="Cursors and whether more pages exist.")
+
+    @strawberry.field(description="The stores of this page, without cursors.")
+    def nodes(self) -> list[Location]:
+        return [edge.node for edge in self.edges]

@@ -9,8 +9,8 @@ import strawberry
 from api.auth.payloads import AccessToken
 from api.core.ids import expect_global_id
 from api.core.mutations import mutate
+from api.core.node import present
 from api.core.types import OmniInfo
-from api.customers.types import Customer
 from api.membership.inputs import (
     MembershipClaimCompleteInput,
     MembershipEnrolInput,
@@ -39,14 +39,19 @@ class MembershipMutation:
         "creates the customer and the membership without a password."
     )
     async def membership_enrol(
-        self, info: OmniInfo, input: MembershipEnrolInput
+        self,
+        info: OmniInfo,
+        input: Annotated[
+            MembershipEnrolInput,
+            strawberry.argument(description="The new member's phone and name, and the store."),
+        ],
     ) -> MembershipEnrolPayload:
         actor = info.context.actor
         store_id = _store_id(input.store_id)
 
         def ok(joined: enrolment.Joined) -> MembershipEnrolPayload:
             info.context.grant(joined.customer.id)
-            return MembershipEnrolPayload(customer=Customer.from_model(joined.customer))
+            return MembershipEnrolPayload(customer=present("Customer", joined.customer))
 
         return await mutate(
             info,
@@ -85,7 +90,15 @@ class MembershipMutation:
 
     @strawberry.mutation(description="Set the password with the SMS code, and sign in.")
     async def membership_claim_complete(
-        self, info: OmniInfo, input: MembershipClaimCompleteInput
+        self,
+        info: OmniInfo,
+        input: Annotated[
+            MembershipClaimCompleteInput,
+            strawberry.argument(
+                description="The enrolled phone, the SMS code from `membershipClaimStart` and "
+                "the new password."
+            ),
+        ],
     ) -> MembershipClaimCompletePayload:
         secret = info.context.settings.secret_key
 
@@ -93,7 +106,7 @@ class MembershipMutation:
             info.context.grant(joined.customer.id)
             assert joined.tokens is not None
             return MembershipClaimCompletePayload(
-                customer=Customer.from_model(joined.customer),
+                customer=present("Customer", joined.customer),
                 token=AccessToken.of(joined.tokens),
             )
 
@@ -105,7 +118,16 @@ class MembershipMutation:
         )
 
     @strawberry.mutation(description="Correct a member's points (staff, with a reason).")
-    async def points_adjust(self, info: OmniInfo, input: PointsAdjustInput) -> PointsAdjustPayload:
+    async def points_adjust(
+        self,
+        info: OmniInfo,
+        input: Annotated[
+            PointsAdjustInput,
+            strawberry.argument(
+                description="The member, the points to add or remove, and the reason."
+            ),
+        ],
+    ) -> PointsAdjustPayload:
         actor = info.context.actor
         store_id = _store_id(input.store_id)
         customer_id = expect_global_id(input.customer_id, "Customer", "customerId")

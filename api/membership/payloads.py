@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Annotated
+
 import strawberry
 
 from api.auth.payloads import AccessToken
 from api.core.mutations import error_type
-from api.customers.types import Customer
 from api.membership.types import Membership, PointsEntry
 from domain.auth.errors import AuthErrorCode
 from domain.customers.errors import CustomerErrorCode
 from domain.membership.errors import MembershipErrorCode
+
+if TYPE_CHECKING:
+    from api.customers.types import Customer
 
 # Joining creates a customer and sets passwords, so their codes are membership codes too.
 MembershipError = error_type(
@@ -24,7 +28,7 @@ MembershipError = error_type(
 
 @strawberry.type(description="Result of `membershipEnrol`.")
 class MembershipEnrolPayload:
-    customer: Customer | None = strawberry.field(
+    customer: Annotated[Customer, strawberry.lazy("api.customers.types")] | None = strawberry.field(
         default=None, description="The new member; null on failure."
     )
     user_errors: list[MembershipError] = strawberry.field(  # type: ignore[valid-type]
@@ -46,7 +50,7 @@ class MembershipClaimStartPayload:
 
 @strawberry.type(description="Result of `membershipClaimComplete`.")
 class MembershipClaimCompletePayload:
-    customer: Customer | None = strawberry.field(
+    customer: Annotated[Customer, strawberry.lazy("api.customers.types")] | None = strawberry.field(
         default=None, description="The member, now with a password."
     )
     token: AccessToken | None = strawberry.field(

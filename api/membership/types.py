@@ -10,10 +10,11 @@ from typing import TYPE_CHECKING, Annotated, Any
 import strawberry
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from api.core.connections import After, Before, First, Last, connection, page_request
 from api.core.ids import to_global_id
 from api.core.node import node_resolver
-from api.core.types import Channel, Money, Node, OmniInfo, PageInfo, page_info, page_request
-from api.customers.types import guard_personal, personal
+from api.core.personal import guard_personal, personal
+from api.core.types import Channel, Money, Node, OmniInfo, PageInfo
 from api.inventory import loaders as locations
 from api.membership import loaders
 from domain.membership import models, repository, tiers
@@ -172,28 +173,20 @@ class Membership(Node):
     async def points_history(
         self,
         info: OmniInfo,
-        first: Annotated[
-            int | None, strawberry.argument(description="Page size forwards (default 20).")
-        ] = None,
-        after: Annotated[
-            str | None, strawberry.argument(description="Start after this cursor.")
-        ] = None,
-        last: Annotated[int | None, strawberry.argument(description="Page size backwards.")] = None,
-        before: Annotated[
-            str | None, strawberry.argument(description="End before this cursor.")
-        ] = None,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
     ) -> PointsEntryConnection | None:
         guard_personal(info, self.model.customer_id)
-        request = page_request(first, after, last, before)
+        request = page_request(info, first, after, last, before)
         page = await info.context.db.run(
             lambda s: repository.points_history(s, self.model.id, request)
         )
-        return PointsEntryConnection(
-            edges=[
-                PointsEntryEdge(cursor=c, node=PointsEntry.from_model(e))
-                for e, c in zip(page.items, page.cursors, strict=True)
-            ],
-            page_info=page_info(list(page.cursors), page.has_next_page, page.has_previous_page),
+        return connection(
+            PointsEntryConnection,
+            page,
+            lambda cursor, e: PointsEntryEdge(cursor=cursor, node=PointsEntry.from_model(e)),
         )
 
 

@@ -8,8 +8,8 @@ import strawberry
 
 from api.core.ids import expect_global_id
 from api.core.mutations import mutate
+from api.core.node import present
 from api.core.types import OmniInfo
-from api.customers.types import Customer
 from api.staff.inputs import CustomerIdentifyInput, DeviceRegisterInput
 from api.staff.payloads import (
     CustomerIdentifyPayload,
@@ -31,7 +31,12 @@ class StaffMutation:
         "store). The device key is returned once and stored only as a hash."
     )
     async def device_register(
-        self, info: OmniInfo, input: DeviceRegisterInput
+        self,
+        info: OmniInfo,
+        input: Annotated[
+            DeviceRegisterInput,
+            strawberry.argument(description="The device's name, store and channel (KIOSK or POS)."),
+        ],
     ) -> DeviceRegisterPayload:
         actor = info.context.actor
         location_id = expect_global_id(input.store_id, "Location", "storeId")
@@ -74,7 +79,12 @@ class StaffMutation:
         "phone and get a short-lived session to act for them."
     )
     async def customer_identify(
-        self, info: OmniInfo, input: CustomerIdentifyInput
+        self,
+        info: OmniInfo,
+        input: Annotated[
+            CustomerIdentifyInput,
+            strawberry.argument(description="A scanned card number or a phone; give exactly one."),
+        ],
     ) -> CustomerIdentifyPayload:
         actor, secret = info.context.actor, info.context.settings.secret_key
 
@@ -87,7 +97,7 @@ class StaffMutation:
                 session=CustomerSessionToken(
                     token=started.token, expires_at=row.expires_at, limited=row.limited
                 ),
-                customer=Customer.from_model(started.customer),
+                customer=present("Customer", started.customer),
             )
 
         return await mutate(

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
 from api.core.mutations import error_type
-from api.customers.types import Customer
 from api.staff.types import Device
 from domain.staff.errors import StaffErrorCode
+
+if TYPE_CHECKING:
+    from api.customers.types import Customer
 
 StaffError = error_type(
     "StaffError", "Why a device or in-store session change failed.", StaffErrorCode
@@ -54,7 +57,9 @@ class CustomerIdentifyPayload:
     session: CustomerSessionToken | None = strawberry.field(
         default=None, description="The session."
     )
-    customer: Customer | None = strawberry.field(default=None, description="Who was identified.")
+    customer: Annotated[Customer, strawberry.lazy("api.customers.types")] | None = strawberry.field(
+        default=None, description="Who was identified."
+    )
     user_errors: list[StaffError] = strawberry.field(  # type: ignore[valid-type]
         default_factory=list, description="Why it failed, if it did."
     )

@@ -10,21 +10,21 @@ from typing import Any
 from sqlalchemy import (
     ColumnElement,
     Float,
+    Row,
     Select,
     cast,
     exists,
     func,
     literal,
     select,
-    tuple_,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.catalog.models import Category, Product, ProductVariant
 from domain.catalog.query import ProductQuery, ProductSortKey
-from domain.db import in_ids
+from domain.db import in_ids, in_list
 from domain.inventory.models import Location, StockLevel
-from domain.pagination import Cursor, Page, PageRequest, invalid_cursor
+from domain.pagination import Keyset, Page, PageRequest, keyset_page
 
 _normalize = func.omni_normalize
 
@@ -139,47 +139,21 @@ async def list_products(
     query.filter.validate()
     page.validate()
     cols, codecs, ascending = _sort_columns(query, terms)
-    sort_token = _sort_token(query, terms)
-    backwards = page.backwards
-    # Walking backwards reads the reversed order and flips the rows afterwards.
-    read_ascending = ascending != backwards
+    keyset = Keyset(
+        sort=_sort_token(query, terms),
+        columns=cols,
+        kinds=[kind for _, kind, _ in codecs],
+        ascending=ascending,
+        decoders=[decode for _, _, decode in codecs],
+    )
+
+    def cursor_values(row: Row[Any]) -> list[Any]:
+        raw = [*row[1:], row[0].id]
+        return [encode(v) for (encode, _, _), v in zip(codecs, raw, strict=True)]
 
     stmt = select(Product, *cols[:-1]).where(*_filters(query, terms))
-    if page.cursor is not None:
-        field = "before" if backwards else "after"
-        cursor = Cursor.decode(
-            page.cursor, sort=sort_token, kinds=[kind for _, kind, _ in codecs], field=field
-        )
-        try:
-            values = [decode(v) for (_, _, decode), v in zip(codecs, cursor.values, strict=True)]
-        except (ValueError, ArithmeticError):
-            raise invalid_cursor(field) from None
-        row_key = tuple_(*cols)
-        bound = tuple_(*[literal(v, type_=c.type) for v, c in zip(values, cols, strict=True)])
-        stmt = stmt.where(row_key > bound if read_ascending else row_key < bound)
-    stmt = stmt.order_by(*[c.asc() if read_ascending else c.desc() for c in cols])
-    stmt = stmt.limit(page.size + 1)
-
-    rows = (await session.execute(stmt)).all() if page.size > 0 else []
-    has_more = len(rows) > page.size
-    rows = rows[: page.size]
-    if backwards:
-        rows = list(reversed(rows))
-
-    items: list[Product] = []
-    cursors: list[str] = []
-    for row in rows:
-        product: Product = row[0]
-        raw = [*row[1:], product.id]
-        encoded = tuple(encode(v) for (encode, _, _), v in zip(codecs, raw, strict=True))
-        items.append(product)
-        cursors.append(Cursor(sort_token, encoded).encode())
-    return Page(
-        items=items,
-        cursors=cursors,
-        has_next_page=has_more if not backwards else page.before is not None,
-        has_previous_page=has_more if backwards else page.after is not None,
-    )
+    rows = await keyset_page(session, stmt, keyset, page, cursor_values)
+    return rows.map(lambda row: row[0])
 
 
 async def count_products(session: AsyncSession, query: ProductQuery) -> int:
@@ -194,7 +168,7 @@ async def products_by_ids(session: AsyncSession, ids: Sequence[int]) -> dict[int
 
 
 async def products_by_slugs(session: AsyncSession, slugs: Sequence[str]) -> dict[str, Product]:
-    rows = await session.scalars(select(Product).where(Product.slug.in_(slugs)))
+    rows = await session.scalars(select(Product).where(in_list(Product.slug, slugs)))
     return {p.slug: p for p in rows}
 
 
@@ -218,14 +192,16 @@ async def variants_by_ids(session: AsyncSession, ids: Sequence[int]) -> dict[int
 
 
 async def variants_by_skus(session: AsyncSession, skus: Sequence[str]) -> dict[str, ProductVariant]:
-    rows = await session.scalars(select(ProductVariant).where(ProductVariant.sku.in_(skus)))
+    rows = await session.scalars(select(ProductVariant).where(in_list(ProductVariant.sku, skus)))
     return {v.sku: v for v in rows}
 
 
 async def variants_by_barcodes(
     session: AsyncSession, barcodes: Sequence[str]
 ) -> dict[str, ProductVariant]:
-    rows = await session.scalars(select(ProductVariant).where(ProductVariant.barcode.in_(barcodes)))
+    rows = await session.scalars(
+        select(ProductVariant).where(in_list(ProductVariant.barcode, barcodes))
+    )
     return {v.barcode: v for v in rows if v.barcode is not None}
 
 

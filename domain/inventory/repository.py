@@ -6,14 +6,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import BigInteger, ColumnElement, Float, cast, func, literal, select, tuple_
+from sqlalchemy import BigInteger, ColumnElement, Float, Select, cast, func, literal, select
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.db import in_ids
-from domain.errors import CommonErrorCode, InvalidInput
+from domain.errors import CommonErrorCode, InvalidInput, NotFound
 from domain.inventory.models import Location, LocationKind, StockLevel
-from domain.pagination import Cursor, Page, PageRequest
+from domain.pagination import Keyset, Page, PageRequest, keyset_page
 
 EARTH_RADIUS_KM = 6371.0
 MAX_AVAILABILITY_ITEMS = 50
@@ -99,48 +99,31 @@ async def list_stores(
             conditions.append(
                 distance_km(query.near.latitude, query.near.longitude) <= query.radius_km
             )
-    sort_cols: list[ColumnElement[Any]] = (
-        [distance, Location.id.expression]
-        if distance is not None
-        else [Location.code.expression, Location.id.expression]
+    keyset = Keyset(
+        sort=(
+            f"near:{query.near.latitude},{query.near.longitude}"
+            if query.near is not None
+            else "code"
+        ),
+        columns=(
+            [distance, Location.id.expression]
+            if distance is not None
+            else [Location.code.expression, Location.id.expression]
+        ),
+        kinds=[float if distance is not None else str, int],
     )
-    sort_token = (
-        f"near:{query.near.latitude},{query.near.longitude}" if query.near is not None else "code"
-    )
-    backwards = page.backwards
-    stmt = select(Location, *([distance] if distance is not None else [])).where(*conditions)
-    if page.cursor is not None:
-        cursor = Cursor.decode(
-            page.cursor,
-            sort=sort_token,
-            kinds=[float if distance is not None else str, int],
-            field="before" if backwards else "after",
-        )
-        bound = tuple_(
-            *[literal(v, type_=c.type) for v, c in zip(cursor.values, sort_cols, strict=True)]
-        )
-        stmt = stmt.where(tuple_(*sort_cols) < bound if backwards else tuple_(*sort_cols) > bound)
-    stmt = stmt.order_by(*[c.desc() if backwards else c.asc() for c in sort_cols])
-    stmt = stmt.limit(page.size + 1)
-    rows = (await session.execute(stmt)).all() if page.size > 0 else []
-    has_more = len(rows) > page.size
-    rows = rows[: page.size]
-    if backwards:
-        rows = list(reversed(rows))
-    items: list[tuple[Location, float | None]] = []
-    cursors: list[str] = []
-    for row in rows:
+
+    def cursor_values(row: Any) -> tuple[Any, ...]:
         location: Location = row[0]
-        dist = float(row[1]) if distance is not None else None
-        items.append((location, dist))
-        first_key: object = dist if dist is not None else location.code
-        cursors.append(Cursor(sort_token, (first_key, location.id)).encode())
-    return Page(
-        items=items,
-        cursors=cursors,
-        has_next_page=has_more if not backwards else page.before is not None,
-        has_previous_page=has_more if backwards else page.after is not None,
-    )
+        return (float(row[1]) if distance is not None else location.code, location.id)
+
+    def item(row: Any) -> tuple[Location, float | None]:
+        return row[0], float(row[1]) if distance is not None else None
+
+    columns: list[Any] = [Location, *([distance] if distance is not None else [])]
+    stmt: Select[Any] = select(*columns).where(*conditions)
+    rows = await keyset_page(session, stmt, keyset, page, cursor_values)
+    return rows.map(item)
 
 
 async def locations_by_ids(session: AsyncSession, ids: Sequence[int]) -> dict[int, Location]:
@@ -210,3 +193,13 @@ async def delivery_available_by_variant(
         .group_by(StockLevel.variant_id)
     )
     return {vid: int(total) for vid, total in rows}
+
+
+async def require_location(
+    session: AsyncSession, location_id: int, field: str = "storeId"
+) -> Location:
+    """An active location a use case acts at; a missing or closed one is NOT_FOUND."""
+    location = await session.get(Location, location_id)
+    if location is None or not location.active:
+        raise NotFound("No such store.", field)
+    return location

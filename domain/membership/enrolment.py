@@ -22,6 +22,7 @@ from domain.customers import signin
 from domain.customers.models import Customer
 from domain.customers.service import by_phone, create_customer
 from domain.errors import InvalidInput, forbidden, unauthenticated
+from domain.inventory.repository import require_location
 from domain.membership import cards, tiers
 from domain.membership.errors import MembershipError, MembershipErrorCode
 from domain.membership.ledger import membership_of, now
@@ -112,13 +113,14 @@ async def register(
     return Joined(customer, membership, tokens)
 
 
-def _enrolment_store(actor: Actor, store_id: int | None) -> int:
+async def _enrolment_store(session: AsyncSession, actor: Actor, store_id: int | None) -> int:
     """Where an in-store enrolment happens: a device's own store, or one of the staff
     member's stores, which they must name."""
     if actor.staff is not None:
         if store_id is None:
             raise InvalidInput("Staff give the `storeId` of the enrolment.", "storeId")
         actor.staff.require_store(store_id)
+        await require_location(session, store_id)
         return store_id
     if actor.device is not None:
         return actor.device.location_id
@@ -138,7 +140,7 @@ async def enrol(
     store_id: int | None = None,
 ) -> Joined:
     """In-store enrolment by staff or a kiosk/counter: no password until claimed online."""
-    location_id = _enrolment_store(actor, store_id)
+    location_id = await _enrolment_store(session, actor, store_id)
     customer, membership = await _join(
         session,
         email=email,

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.actors import SYSTEM, Actor, ActorRef
 from domain.errors import InvalidInput, NotFound
+from domain.inventory.repository import require_location
 from domain.membership.errors import MembershipError, MembershipErrorCode
 from domain.membership.models import Membership, PointsEntry, PointsKind
 from domain.membership.points import points_to_expire
@@ -122,6 +123,7 @@ async def adjust_points(
     staff = actor.require_staff()
     if store_id is not None:
         staff.require_store(store_id)
+        await require_location(session, store_id)
     elif not staff.is_admin:
         raise InvalidInput("Give the `storeId` you act for.", "storeId")
     cleaned = reason.strip()

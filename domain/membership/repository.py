@@ -8,9 +8,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.db import in_ids
-from domain.errors import InvalidInput
 from domain.membership.models import Membership, PointsEntry, Tier
-from domain.pagination import Cursor, Page, PageErrorCode, PageRequest
+from domain.pagination import Keyset, Page, PageRequest, keyset_page
 
 
 async def memberships_by_customer_ids(
@@ -44,24 +43,12 @@ async def points_history(
 ) -> Page[PointsEntry]:
     """Newest first, keyset on the entry id."""
     page.validate()
-    sort = f"points:{membership_id}"
-    backwards = page.backwards
-    stmt = select(PointsEntry).where(PointsEntry.membership_id == membership_id)
-    if page.cursor is not None:
-        field = "before" if backwards else "after"
-        (bound,) = Cursor.decode(page.cursor, sort=sort, kinds=[int], field=field).values
-        if not isinstance(bound, int):
-            raise InvalidInput("The cursor is not valid.", field, PageErrorCode.INVALID_CURSOR)
-        stmt = stmt.where(PointsEntry.id > bound if backwards else PointsEntry.id < bound)
-    stmt = stmt.order_by(PointsEntry.id.asc() if backwards else PointsEntry.id.desc())
-    rows = list(await session.scalars(stmt.limit(page.size + 1))) if page.size > 0 else []
-    has_more = len(rows) > page.size
-    rows = rows[: page.size]
-    if backwards:
-        rows.reverse()
-    return Page(
-        items=rows,
-        cursors=[Cursor(sort, (e.id,)).encode() for e in rows],
-        has_next_page=has_more if not backwards else page.before is not None,
-        has_previous_page=has_more if backwards else page.after is not None,
+    keyset = Keyset(
+        sort=f"points:{membership_id}",
+        columns=[PointsEntry.id.expression],
+        kinds=[int],
+        ascending=False,
     )
+    stmt = select(PointsEntry).where(PointsEntry.membership_id == membership_id)
+    rows = await keyset_page(session, stmt, keyset, page, lambda row: (row[0].id,))
+    return rows.map(lambda row: row[0])

@@ -12,6 +12,7 @@ from domain.auth import families, passwords, signin
 from domain.auth.families import IssuedTokens
 from domain.auth.models import SubjectKind
 from domain.contact import normalize_email
+from domain.db import in_ids
 from domain.errors import InvalidInput
 from domain.inventory.models import Location
 from domain.staff.errors import StaffError, StaffErrorCode
@@ -35,7 +36,7 @@ async def create_staff(
         raise InvalidInput("Store managers and staff are scoped to at least one store.", "storeIds")
     if await session.scalar(select(StaffUser.id).where(StaffUser.email == email_n)) is not None:
         raise StaffError(StaffErrorCode.EMAIL_TAKEN, "A staff user has this email.", "email")
-    found = set(await session.scalars(select(Location.id).where(Location.id.in_(list(store_ids)))))
+    found = set(await session.scalars(select(Location.id).where(in_ids(Location.id, store_ids))))
     if missing := set(store_ids) - found:
         raise StaffError(
             StaffErrorCode.STORE_NOT_FOUND, f"No store with id {sorted(missing)[0]}.", "storeIds"
