@@ -53,7 +53,12 @@ class Loader(Generic[K, V]):
         return loader
 
     def __call__(self, info: OmniInfo) -> DataLoader[K, V]:
-        return self.on(info.context)
+        # Inlined `on`: listing pages call this once per object.
+        context = info.context
+        loader = context.loaders.get(self)
+        if loader is None:
+            loader = context.loaders[self] = self.build(context.db)
+        return loader
 
 
 def peek(loader: DataLoader[K, V], key: K) -> V:
@@ -62,6 +67,9 @@ def peek(loader: DataLoader[K, V], key: K) -> V:
     Lets a sync resolver answer from a page's bulk load without an awaitable per object.
     """
     future = loader.cache_map.get(key)
-    if future is None or not future.done() or future.cancelled() or future.exception():
+    if future is None or not future.done():
         return MISSING  # type: ignore[no-any-return]
-    return future.result()
+    try:
+        return future.result()
+    except BaseException:  # a failed or cancelled load: take the DataLoader path
+        return MISSING  # type: ignore[no-any-return]
