@@ -566,6 +566,24 @@ async def test_identify_by_phone_at_a_kiosk_is_limited_at_a_counter_not(writer, 
     ):
         result = await gql(writer, query, headers=headers)
         assert result.error_codes() == ["FORBIDDEN"], (query, result)
+    # Refused personal fields are nullable: they come back null with a FORBIDDEN error each,
+    # and what the session may read still comes back.
+    mixed = await gql(
+        writer,
+        "{ me { firstName lastName email createdAt "
+        "membership { pointsBalance cardNumber tier { code } } } }",
+        headers=headers,
+    )
+    assert mixed.data == {
+        "me": {
+            "firstName": "Minh",
+            "lastName": None,
+            "email": None,
+            "createdAt": None,
+            "membership": {"pointsBalance": 0, "cardNumber": None, "tier": None},
+        }
+    }
+    assert mixed.error_codes() == ["FORBIDDEN"] * 5
     # The identify payload itself shows no more than the session may see.
     leaked = await gql(
         writer,
