@@ -85,6 +85,9 @@ class Product(Base):
         Enum(TaxClass, name="tax_class"), default=TaxClass.STANDARD
     )
     published: Mapped[bool] = mapped_column(Boolean, default=True, server_default="true")
+    # Archived products are gone from every customer-facing read but stay readable to
+    # staff and to the orders that sold them.
+    archived_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.now(), onupdate=func.now()
@@ -119,4 +122,7 @@ class ProductVariant(Base):
     price: Mapped[Decimal] = mapped_column(MONEY)
     compare_at_price: Mapped[Decimal | None] = mapped_column(MONEY)
     position: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # An archived variant cannot be bought and is hidden from customers; its SKU and
+    # barcode stay taken so that old orders and receipts keep pointing at it.
+    archived_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

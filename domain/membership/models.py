@@ -23,7 +23,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from domain.actors import ActorKind
 from domain.channels import Channel
-from domain.columns import CHANNEL_ENUM, MONEY
+from domain.columns import ACTOR_KIND_ENUM, CHANNEL_ENUM, MONEY
 from domain.db import Base
 
 
@@ -113,7 +113,7 @@ class PointsEntry(Base):
     location_id: Mapped[int | None] = mapped_column(ForeignKey("locations.id", ondelete="SET NULL"))
     order_ref: Mapped[str | None] = mapped_column(String(64))
     reason: Mapped[str] = mapped_column(Text, default="", server_default="")
-    actor_kind: Mapped[ActorKind] = mapped_column(Enum(ActorKind, name="actor_kind"))
+    actor_kind: Mapped[ActorKind] = mapped_column(ACTOR_KIND_ENUM)
     actor_id: Mapped[int | None] = mapped_column(BigInteger)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 

@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from domain.catalog.models import Category, Product, ProductVariant
 from domain.catalog.service import refresh_rollups
 from domain.inventory.models import Location, StockLevel
+from domain.inventory.stock import record_opening_balances
 from domain.seed import data
 
 
@@ -61,7 +62,8 @@ async def clear_data(session: AsyncSession) -> None:
         )
     await session.execute(
         text(
-            "TRUNCATE categories, products, product_variants, locations, stock_levels "
+            "TRUNCATE categories, products, product_variants, locations, stock_levels, "
+            "stock_movements, stock_reservations, change_events "
             "RESTART IDENTITY CASCADE"
         )
     )
@@ -182,6 +184,7 @@ async def load_demo_data(session: AsyncSession) -> SeedSummary:
     ]
     # No RETURNING: executes as one batched executemany.
     await session.execute(insert(StockLevel), stock)
+    await record_opening_balances(session)
 
     await refresh_rollups(session)
     return SeedSummary(
