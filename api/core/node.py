@@ -35,6 +35,12 @@ def node_resolver(type_name: str) -> Callable[[NodeResolver], NodeResolver]:
     return register
 
 
+async def load_node(info: OmniInfo, type_name: str, pk: int) -> Node | None:
+    """Another capability's entity by its database id, as `node(id:)` would answer it (so
+    with the same visibility rules), without importing that capability."""
+    return await _RESOLVERS[type_name](info, pk)
+
+
 _TYPES: dict[str, Any] = {}
 
 

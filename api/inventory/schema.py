@@ -1,11 +1,19 @@
 """What this capability adds to the schema."""
 
+from strawberry.tools import merge_types
+
 from api.core.capability import Capability
 from api.inventory.queries import InventoryQuery
+from api.inventory.stock import StockError, StockMovement, StockMutation, StockQuery
 from api.inventory.types import Location
 
 CAPABILITY = Capability(
-    query=InventoryQuery,
-    types=(Location,),
-    list_sizes={"Location.openingHours": 7, "OpeningDay.intervals": 2},
+    query=merge_types("InventoryQueries", (InventoryQuery, StockQuery)),
+    mutation=StockMutation,
+    types=(Location, StockMovement, StockError),
+    list_sizes={
+        "Location.openingHours": 7,
+        "OpeningDay.intervals": 2,
+        "StockTransferPayload.movements": 20,
+    },
 )
