@@ -174,3 +174,21 @@ def test_parse_intervals():
     ]
     assert parse_intervals(hours, "tue") == []
     assert parse_intervals(hours, "wed") == []
+
+
+def test_a_special_day_replaces_the_weekday_hours():
+    weekly = every_day(["08:00", "22:00"])
+    holiday = {"2025-06-03": [], "2025-06-04": [["10:00", "14:00"]]}
+    assert is_open(weekly, VN, at(0, 9), holiday)  # Monday: the weekly hours
+    assert not is_open(weekly, VN, at(1, 9), holiday)  # Tuesday: closed all day
+    assert not is_open(weekly, VN, at(2, 9), holiday)  # Wednesday: opens late
+    assert is_open(weekly, VN, at(2, 13, 59), holiday)
+    assert not is_open(weekly, VN, at(2, 14), holiday)
+
+
+def test_a_special_night_runs_past_midnight_into_the_next_date():
+    weekly = every_day(["08:00", "22:00"])
+    night = {"2025-06-03": [["18:00", "02:00"]]}
+    assert is_open(weekly, VN, at(1, 23, 30), night)
+    assert is_open(weekly, VN, at(2, 1, 59), night)
+    assert not is_open(weekly, VN, at(2, 2), night)

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import enum
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
 
 import strawberry
 
@@ -47,6 +48,25 @@ class OpeningDay:
     )
 
 
+def _intervals(spans: hours.Intervals) -> list[OpeningInterval]:
+    return [
+        OpeningInterval(opens=opens.strftime("%H:%M"), closes=closes.strftime("%H:%M"))
+        for opens, closes in spans
+    ]
+
+
+@strawberry.type(description="A date with its own opening hours.")
+class SpecialDay:
+    date: date = strawberry.field(description="The local calendar date.")
+    intervals: list[OpeningInterval] = strawberry.field(
+        description="Opening spans that date; empty when the location is closed all day."
+    )
+
+    @strawberry.field(description="True when the location is closed all that day.")
+    def closed(self) -> bool:
+        return not self.intervals
+
+
 @strawberry.type(description="The street address of a store or warehouse.")
 class Address(PostalAddress):
     pass
@@ -75,6 +95,9 @@ class Location(Node):
     ships_orders: bool = strawberry.field(
         description="True when delivery orders are shipped from here."
     )
+    collect_by_days: int = strawberry.field(
+        description="Days a click-and-collect order waits here, once ready, before it expires."
+    )
 
     @classmethod
     def from_model(cls, model: models.Location) -> Location:
@@ -89,6 +112,7 @@ class Location(Node):
             pickup_enabled=model.pickup_enabled,
             pickup_lead_time_minutes=model.pickup_lead_time_minutes,
             ships_orders=model.ships_orders,
+            collect_by_days=model.collect_by_days,
         )
 
     @strawberry.field(description="The street address.")
@@ -105,17 +129,35 @@ class Location(Node):
         return [
             OpeningDay(
                 day=Weekday(day),
-                intervals=[
-                    OpeningInterval(opens=o.strftime("%H:%M"), closes=c.strftime("%H:%M"))
-                    for o, c in hours.parse_intervals(self.model.opening_hours, day)
-                ],
+                intervals=_intervals(hours.parse_intervals(self.model.opening_hours, day)),
             )
             for day in hours.DAYS
         ]
 
-    @strawberry.field(description="True when the location is open right now (in its time zone).")
+    @strawberry.field(
+        description="Dates whose hours differ from the weekly hours (holidays, changed "
+        "hours), from today on, earliest first; at most 31."
+    )
+    def special_days(self) -> list[SpecialDay]:
+        today = datetime.now(ZoneInfo(self.model.timezone)).date().isoformat()
+        upcoming = sorted(d for d in (self.model.special_days or {}) if d >= today)
+        return [
+            SpecialDay(
+                date=date.fromisoformat(day),
+                intervals=_intervals(
+                    hours.intervals_on({}, self.model.special_days, date.fromisoformat(day))
+                ),
+            )
+            for day in upcoming[:31]
+        ]
+
+    @strawberry.field(
+        description="True when the location is open right now (in its time zone), special "
+        "days included."
+    )
     def is_open_now(self) -> bool:
-        return hours.is_open(self.model.opening_hours, self.model.timezone, datetime.now(UTC))
+        m = self.model
+        return hours.is_open(m.opening_hours, m.timezone, datetime.now(UTC), m.special_days)
 
 
 @strawberry.type(description="How many units of a variant a location can sell now.")
