@@ -216,7 +216,13 @@ def post(path: str, body: bytes) -> bytes:
     return head.encode() + body
 
 
-def assert_timed_out(outcome: Outcome, deadline: float, part: str) -> None:
+def assert_timed_out(
+    outcome: Outcome, deadline: float, part: str, *, early_by: float = 0.1
+) -> None:
+    """A 408 for `part`, closed about `deadline` after the client's clock started.
+
+    The client starts its clock when `open_connection` returns, which can be later than the
+    server's accept when many connections open at once: `early_by` allows for that."""
     assert outcome.status == 408, outcome.data[:200]
     error = outcome.json["errors"][0]  # type: ignore[index]
     assert error["extensions"]["code"] == "REQUEST_TIMEOUT"
@@ -224,7 +230,7 @@ def assert_timed_out(outcome: Outcome, deadline: float, part: str) -> None:
     assert f"x-request-id: {request_id}".encode() in outcome.data.lower()
     assert part in error["message"]
     assert b"connection: close" in outcome.data.lower()
-    assert deadline - 0.1 <= outcome.elapsed <= deadline + SLACK_S, outcome.elapsed
+    assert deadline - early_by <= outcome.elapsed <= deadline + SLACK_S, outcome.elapsed
 
 
 async def wait_all_closed(served: Served, within: float = 2.0) -> None:
@@ -333,10 +339,13 @@ async def test_200_dripping_connections_are_all_dropped_by_the_deadline(served: 
         *(drip(served.port, b"x" * 1000, head=BODY_HEAD) for _ in range(100)),
     )
     wall = time.monotonic() - start
+    # 200 connections open at once on a busy loop: the client may resume from
+    # `open_connection` well after the server accepted it (seen: 0.22 s on CI). The exact
+    # deadline is proven one connection at a time above; here, that none outlives it.
     for outcome in outcomes[:100]:
-        assert_timed_out(outcome, HEADER_S, "headers")
+        assert_timed_out(outcome, HEADER_S, "headers", early_by=HEADER_S / 2)
     for outcome in outcomes[100:]:
-        assert_timed_out(outcome, BODY_S, "body")
+        assert_timed_out(outcome, BODY_S, "body", early_by=BODY_S / 2)
     assert wall < BODY_S + 2 * SLACK_S
     await wait_all_closed(served)
 
