@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 import time
+from datetime import UTC
 from pathlib import Path
 
 import hypothesis_graphql
@@ -53,6 +54,10 @@ def scalars():
     return {
         "Decimal": st.decimals(allow_nan=False, allow_infinity=False, places=2).map(
             lambda d: graphql.StringValueNode(value=str(d))
+        ),
+        "Date": st.dates().map(lambda d: graphql.StringValueNode(value=d.isoformat())),
+        "DateTime": st.datetimes(timezones=st.just(UTC)).map(
+            lambda d: graphql.StringValueNode(value=d.isoformat())
         ),
     }
 

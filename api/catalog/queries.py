@@ -17,6 +17,7 @@ from api.core.types import OmniInfo
 from domain.catalog import repository
 from domain.catalog.query import ProductFilter as DomainFilter
 from domain.catalog.query import ProductQuery, ProductSortKey
+from domain.catalog.visibility import shown_to
 
 
 def _one_of(field_values: dict[str, object]) -> str:
@@ -97,8 +98,9 @@ class CatalogQuery:
         else:
             assert slug is not None
             model = await loaders.product_by_slug(info).load(slug[:250])
-        if model is None or not model.published:
+        if not shown_to(model, info.context.actor):
             raise NotFound(f"No product with {key} {(id or slug or '')[:60]!r}.", key)
+        assert model is not None
         return Product.from_model(model)
 
     @strawberry.field(
@@ -139,7 +141,7 @@ class CatalogQuery:
             model = await loaders.variant_by_barcode(info).load(barcode.strip()[:32])
         if model is not None:
             product = await loaders.product(info).load(model.product_id)
-            if product is None or not product.published:
+            if not shown_to(product, info.context.actor):
                 model = None
         if model is None:
             raise NotFound(

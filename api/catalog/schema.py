@@ -1,12 +1,14 @@
 """What this capability adds to the schema."""
 
+from api.catalog.mutations import CatalogError, CatalogMutation
 from api.catalog.queries import CatalogQuery
 from api.catalog.types import Category, Product, ProductVariant
 from api.core.capability import Capability
 
 CAPABILITY = Capability(
     query=CatalogQuery,
-    types=(Product, ProductVariant, Category),
+    mutation=CatalogMutation,
+    types=(Product, ProductVariant, Category, CatalogError),
     list_sizes={
         "Product.variants": 5,
         "Product.images": 5,

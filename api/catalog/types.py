@@ -18,6 +18,7 @@ from api.core.types import Money, Node, OmniInfo, PageInfo
 from api.inventory import loaders as stock
 from domain.catalog import models, repository
 from domain.catalog.query import ProductQuery
+from domain.catalog.visibility import shown_to
 
 if TYPE_CHECKING:
     from api.inventory.types import StockAvailability
@@ -211,6 +212,10 @@ class Product(Node):
         description="Images in display order; the first is the main image."
     )
     price_range: PriceRange = strawberry.field(description="The lowest and highest variant price.")
+    archived_at: datetime | None = strawberry.field(
+        description="When an ADMIN archived it; null when on sale. Only staff see archived "
+        "products."
+    )
 
     @classmethod
     def from_model(cls, model: models.Product) -> Product:
@@ -226,6 +231,7 @@ class Product(Node):
             attributes=[NameValue(name=k, value=str(v)) for k, v in model.attributes.items()],
             images=[Image(url=i["url"], alt_text=i.get("alt")) for i in model.images],
             price_range=PriceRange(min=Money.of(model.price_min), max=Money.of(model.price_max)),
+            archived_at=model.archived_at,
         )
 
     @strawberry.field(
@@ -269,14 +275,16 @@ class Product(Node):
 @node_resolver("Product")
 async def _product_node(info: OmniInfo, pk: int) -> Node | None:
     product = await loaders.product(info).load(pk)
-    return Product.from_model(product) if product and product.published else None
+    if product is None or not shown_to(product, info.context.actor):
+        return None
+    return Product.from_model(product)
 
 
 @node_resolver("ProductVariant")
 async def _variant_node(info: OmniInfo, pk: int) -> Node | None:
     variant = await loaders.variant(info).load(pk)
     product = await loaders.product(info).load(variant.product_id) if variant else None
-    visible = variant is not None and product is not None and product.published
+    visible = variant is not None and shown_to(product, info.context.actor)
     return ProductVariant.from_model(variant) if visible and variant else None
 
 

@@ -73,7 +73,10 @@ def _descendant_ids(category_id: int) -> Select[tuple[int]]:
 
 def _filters(query: ProductQuery, terms: Sequence[str]) -> list[ColumnElement[bool]]:
     f = query.filter
-    conditions: list[ColumnElement[bool]] = [Product.published.is_(True)]
+    conditions: list[ColumnElement[bool]] = [
+        Product.published.is_(True),
+        Product.archived_at.is_(None),
+    ]
     for term in terms:
         pattern = "%" + term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         conditions.append(Product.search_text.like(_normalize(pattern)))
