@@ -115,6 +115,14 @@ class Actor:
             raise unauthenticated() if self.is_anonymous else forbidden("Staff only.")
         return self.staff
 
+    def require_admin(self, what: str) -> StaffScope:
+        """An ADMIN staff user; other staff are FORBIDDEN, anyone else UNAUTHENTICATED or
+        FORBIDDEN as for `require_staff`."""
+        staff = self.require_staff()
+        if not staff.is_admin:
+            raise forbidden(f"Only an ADMIN {what}.")
+        return staff
+
     def require_device(self, what: str = "do this") -> DeviceScope:
         if self.device is None:
             raise forbidden(f"Only a kiosk or counter device can {what}.")

@@ -30,6 +30,17 @@ def _ok(product: catalog.Product) -> ProductPayload:
     return ProductPayload(product=Product.from_model(product))
 
 
+async def _set_archived(info: OmniInfo, id: strawberry.ID, archived: bool) -> ProductPayload:
+    actor, pk = info.context.actor, expect_global_id(id, "Product", "id")
+    return await mutate(
+        info,
+        ProductPayload,
+        lambda s: admin.set_archived(s, actor, pk, archived=archived),
+        _ok,
+        arguments=("id",),
+    )
+
+
 @strawberry.type
 class CatalogMutation:
     @strawberry.mutation(
@@ -42,14 +53,7 @@ class CatalogMutation:
         info: OmniInfo,
         id: Annotated[strawberry.ID, strawberry.argument(description="The Product.")],
     ) -> ProductPayload:
-        actor, pk = info.context.actor, expect_global_id(id, "Product", "id")
-        return await mutate(
-            info,
-            ProductPayload,
-            lambda s: admin.set_archived(s, actor, pk, archived=True),
-            _ok,
-            arguments=("id",),
-        )
+        return await _set_archived(info, id, archived=True)
 
     @strawberry.mutation(description="Bring an archived product back (ADMIN).")
     async def product_unarchive(
@@ -57,11 +61,4 @@ class CatalogMutation:
         info: OmniInfo,
         id: Annotated[strawberry.ID, strawberry.argument(description="The Product.")],
     ) -> ProductPayload:
-        actor, pk = info.context.actor, expect_global_id(id, "Product", "id")
-        return await mutate(
-            info,
-            ProductPayload,
-            lambda s: admin.set_archived(s, actor, pk, archived=False),
-            _ok,
-            arguments=("id",),
-        )
+        return await _set_archived(info, id, archived=False)

@@ -9,12 +9,7 @@ from domain.actors import Actor
 from domain.catalog.models import Product
 from domain.changes import events
 from domain.changes.models import ChangeKind
-from domain.errors import NotFound, forbidden
-
-
-def require_admin(actor: Actor) -> None:
-    if not actor.require_staff().is_admin:
-        raise forbidden("Only an ADMIN manages the catalog.")
+from domain.errors import NotFound
 
 
 async def _product(session: AsyncSession, product_id: int) -> Product:
@@ -29,7 +24,7 @@ async def set_archived(
 ) -> Product:
     """Archive (hide from customers, keep for staff and order history) or bring back.
     Doing it twice changes nothing and records nothing."""
-    require_admin(actor)
+    actor.require_admin("manages the catalog")
     product = await _product(session, product_id)
     if (product.archived_at is not None) == archived:
         return product

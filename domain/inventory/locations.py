@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from domain.actors import Actor
 from domain.changes import events
 from domain.changes.models import ChangeKind
-from domain.errors import DomainError, ErrorCode, InvalidInput, NotFound, forbidden
+from domain.errors import DomainError, ErrorCode, InvalidInput, NotFound
 from domain.inventory.hours import DAYS
 from domain.inventory.models import Location, LocationKind
 from domain.text import clean_text
@@ -56,11 +56,6 @@ class LocationChanges:
 
 
 REQUIRED_ON_CREATE = ("code", "name", "kind", "street", "province", "latitude", "longitude")
-
-
-def _require_admin(actor: Actor) -> None:
-    if not actor.require_staff().is_admin:
-        raise forbidden("Only an ADMIN manages locations.")
 
 
 def _hours_error(message: str, field: str) -> DomainError:
@@ -148,7 +143,7 @@ def _payload(location: Location) -> dict[str, Any]:
 async def create_location(
     session: AsyncSession, actor: Actor, changes: LocationChanges
 ) -> Location:
-    _require_admin(actor)
+    actor.require_admin("manages locations")
     values = _check(changes)
     missing = [name for name in REQUIRED_ON_CREATE if name not in values]
     if missing:
@@ -173,7 +168,7 @@ async def _existing(session: AsyncSession, location_id: int) -> Location:
 async def update_location(
     session: AsyncSession, actor: Actor, location_id: int, changes: LocationChanges
 ) -> Location:
-    _require_admin(actor)
+    actor.require_admin("manages locations")
     values = _check(changes)
     location = await _existing(session, location_id)
     if "code" in values:
@@ -188,7 +183,7 @@ async def update_location(
 
 async def deactivate_location(session: AsyncSession, actor: Actor, location_id: int) -> Location:
     """The location leaves `stores` and takes no pickups; its stock stays on the ledger."""
-    _require_admin(actor)
+    actor.require_admin("manages locations")
     location = await _existing(session, location_id)
     if location.active:
         location.active = False

@@ -13,8 +13,10 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from sqlalchemy import select, text
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.actors import ActorRef
@@ -232,16 +234,20 @@ async def reserve(
     are available; RESERVATION_EXISTS when the reference already holds (or held) stock."""
     if not 0 < quantity <= MAX_QUANTITY:
         raise InvalidInput(f"`quantity` must be between 1 and {MAX_QUANTITY}.", "quantity")
-    inserted = (
-        await session.execute(
-            text(
-                "INSERT INTO stock_reservations (reference, variant_id, location_id, quantity) "
-                "VALUES (:r, :v, :l, :q) ON CONFLICT (reference) DO NOTHING RETURNING id"
-            ),
-            {"r": reference, "v": variant_id, "l": location_id, "q": quantity},
+    # ON CONFLICT rather than catching the unique violation: that would abort the caller's
+    # transaction.
+    reservation: StockReservation | None = await session.scalar(
+        pg_insert(StockReservation)
+        .values(
+            reference=reference,
+            variant_id=variant_id,
+            location_id=location_id,
+            quantity=quantity,
         )
-    ).scalar_one_or_none()
-    if inserted is None:
+        .on_conflict_do_nothing(index_elements=["reference"])
+        .returning(StockReservation)
+    )
+    if reservation is None:
         raise StockError(
             StockErrorCode.RESERVATION_EXISTS, f"Reference {reference!r} is already reserved."
         )
@@ -252,8 +258,6 @@ async def reserve(
         reason=reason,
         reference=reference,
     )
-    reservation = await session.get(StockReservation, inserted)
-    assert reservation is not None
     return reservation
 
 
@@ -290,7 +294,7 @@ async def _close(
         reference=reference,
     )
     reservation.status = status
-    reservation.closed_at = await session.scalar(select(text("now()")))
+    reservation.closed_at = datetime.now(UTC)
     await session.flush()
     return reservation
 
