@@ -17,7 +17,7 @@ from api.core.types import OmniInfo
 from domain.catalog import repository
 from domain.catalog.query import ProductFilter as DomainFilter
 from domain.catalog.query import ProductQuery, ProductSortKey
-from domain.catalog.visibility import shown_to
+from domain.catalog.visibility import shown_to, variant_shown_to
 
 
 def _one_of(field_values: dict[str, object]) -> str:
@@ -141,7 +141,7 @@ class CatalogQuery:
             model = await loaders.variant_by_barcode(info).load(barcode.strip()[:32])
         if model is not None:
             product = await loaders.product(info).load(model.product_id)
-            if not shown_to(product, info.context.actor):
+            if not variant_shown_to(model, product, info.context.actor):
                 model = None
         if model is None:
             raise NotFound(

@@ -18,7 +18,7 @@ from api.core.types import Money, Node, OmniInfo, PageInfo
 from api.inventory import loaders as stock
 from domain.catalog import models, repository
 from domain.catalog.query import ProductQuery
-from domain.catalog.visibility import shown_to
+from domain.catalog.visibility import shown_to, variant_shown_to
 
 if TYPE_CHECKING:
     from api.inventory.types import StockAvailability
@@ -117,6 +117,10 @@ class ProductVariant(Node):
     compare_at_price: Money | None = strawberry.field(
         description="The reference price shown struck through; null when there is none."
     )
+    archived_at: datetime | None = strawberry.field(
+        description="When an ADMIN archived it; null when on sale. Only staff see archived "
+        "variants (in `Product.variants` too)."
+    )
 
     @classmethod
     def from_model(cls, model: models.ProductVariant) -> ProductVariant:
@@ -132,6 +136,7 @@ class ProductVariant(Node):
             compare_at_price=(
                 Money.of(model.compare_at_price) if model.compare_at_price is not None else None
             ),
+            archived_at=model.archived_at,
         )
 
     @strawberry.field(description="The product this variant belongs to.")
@@ -258,18 +263,23 @@ class Product(Node):
     def variants(self, info: OmniInfo) -> list[ProductVariant] | Awaitable[list[ProductVariant]]:
         variants = peek(loaders.variants_by_product(info), self.model.id)
         if variants is not MISSING:
-            return [ProductVariant.from_model(v) for v in variants]
+            return _on_show(variants, info)
         return self._load_variants(info)
 
     async def _load_variants(self, info: OmniInfo) -> list[ProductVariant]:
-        variants = await loaders.variants_by_product(info).load(self.model.id)
-        return [ProductVariant.from_model(v) for v in variants]
+        return _on_show(await loaders.variants_by_product(info).load(self.model.id), info)
 
     @strawberry.field(
         description="True when at least one variant has a unit available for pickup or delivery."
     )
     async def available_for_sale(self, info: OmniInfo) -> bool:
         return await loaders.product_sellable(info).load(self.model.id)
+
+
+def _on_show(variants: list[models.ProductVariant], info: OmniInfo) -> list[ProductVariant]:
+    """Archived variants are left out for everyone but staff."""
+    staff = info.context.actor.staff is not None
+    return [ProductVariant.from_model(v) for v in variants if staff or v.archived_at is None]
 
 
 @node_resolver("Product")
@@ -284,8 +294,9 @@ async def _product_node(info: OmniInfo, pk: int) -> Node | None:
 async def _variant_node(info: OmniInfo, pk: int) -> Node | None:
     variant = await loaders.variant(info).load(pk)
     product = await loaders.product(info).load(variant.product_id) if variant else None
-    visible = variant is not None and shown_to(product, info.context.actor)
-    return ProductVariant.from_model(variant) if visible and variant else None
+    if variant is None or not variant_shown_to(variant, product, info.context.actor):
+        return None
+    return ProductVariant.from_model(variant)
 
 
 @node_resolver("Category")

@@ -61,7 +61,12 @@ def _has_stock_where(*conditions: ColumnElement[bool]) -> ColumnElement[bool]:
         select(literal(1))
         .select_from(ProductVariant)
         .join(StockLevel, StockLevel.variant_id == ProductVariant.id)
-        .where(ProductVariant.product_id == Product.id, _available() > 0, *conditions)
+        .where(
+            ProductVariant.product_id == Product.id,
+            ProductVariant.archived_at.is_(None),
+            _available() > 0,
+            *conditions,
+        )
     )
 
 
@@ -83,7 +88,10 @@ def _filters(query: ProductQuery, terms: Sequence[str]) -> list[ColumnElement[bo
     if f.category_id is not None:
         conditions.append(Product.category_id.in_(_descendant_ids(f.category_id)))
     if f.price_min is not None or f.price_max is not None:
-        price_conditions = [ProductVariant.product_id == Product.id]
+        price_conditions = [
+            ProductVariant.product_id == Product.id,
+            ProductVariant.archived_at.is_(None),
+        ]
         if f.price_min is not None:
             price_conditions.append(ProductVariant.price >= f.price_min)
         if f.price_max is not None:
@@ -224,6 +232,7 @@ async def sellable_product_ids(
         .join(Location, Location.id == StockLevel.location_id)
         .where(
             in_ids(ProductVariant.product_id, product_ids),
+            ProductVariant.archived_at.is_(None),
             StockLevel.on_hand - StockLevel.reserved > 0,
             Location.active.is_(True),
             (Location.pickup_enabled.is_(True)) | (Location.ships_orders.is_(True)),

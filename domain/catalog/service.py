@@ -1,4 +1,4 @@
-"""Catalog write-side rules shared by seeding and (later) the admin mutations."""
+"""Catalog write-side rules shared by seeding, the admin mutations and the import."""
 
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ FROM (
            max(v.price) AS price_max,
            string_agg(v.sku, ' ' ORDER BY v.position, v.id) AS skus
     FROM products pr
-    LEFT JOIN product_variants v ON v.product_id = pr.id
+    LEFT JOIN product_variants v ON v.product_id = pr.id AND v.archived_at IS NULL
     WHERE (CAST(:ids AS bigint[]) IS NULL OR pr.id = ANY(CAST(:ids AS bigint[])))
     GROUP BY pr.id
 ) AS agg
