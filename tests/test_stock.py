@@ -125,7 +125,7 @@ async def test_a_randomised_run_of_mixed_operations_keeps_the_ledger(engine):
     references: list[str] = []
     applied = refusals = 0
     for i in range(160):
-        op = rng.choice(["adjust", "count", "transfer", "reserve", "release", "sell"])
+        op = rng.choice(["adjust", "count", "counts", "transfer", "reserve", "release", "sell"])
         v, loc = rng.choice(variants), rng.choice(locations)
         work: Callable[[AsyncSession], Awaitable[Any]]
         if op == "adjust":
@@ -134,6 +134,10 @@ async def test_a_randomised_run_of_mixed_operations_keeps_the_ledger(engine):
             work = adjusting(v, loc, kind, delta=amount)
         elif op == "count":
             work = adjusting(v, loc, MovementKind.COUNT_CORRECTION, set_to=rng.randint(0, 40))
+        elif op == "counts":  # the bulk import's batch of counts
+            cells = rng.sample([(a, b) for a in variants for b in locations], 4)
+            batch = [stock.Count(a, b, rng.randint(0, 40)) for a, b in cells]
+            work = lambda s, batch=batch: stock.set_counts(s, SYSTEM, batch, reason="import")  # noqa: E731
         elif op == "transfer":
             to = rng.choice([x for x in locations if x != loc])
             work = lambda s, v=v, loc=loc, to=to, q=rng.randint(1, 10): adjustments.transfer(  # noqa: E731
@@ -167,6 +171,7 @@ async def test_a_randomised_run_of_mixed_operations_keeps_the_ledger(engine):
     assert await scalar(engine, "SELECT count(*) FROM stock_levels WHERE on_hand < reserved") == 0
     kinds = {r[0] for r in await rows(engine, "SELECT DISTINCT kind FROM stock_movements")}
     assert {"RECEIVED", "DAMAGED", "TRANSFER_OUT", "TRANSFER_IN", "RESERVED"} <= kinds
+    assert await scalar(engine, "SELECT count(*) FROM stock_movements WHERE reason = 'import'")
 
 
 async def test_concurrent_adjustments_of_one_row_lose_no_update(engine):

@@ -1,5 +1,6 @@
 """The one writer of stock levels: every change of on-hand or reserved goes through
-`move()`, which writes a stock movement and a change event in the same transaction.
+`move()` (or, for a batch of counts, `set_counts()`), which writes a stock movement and a
+change event in the same transaction.
 
 Levels change by one conditional UPDATE (or upsert) whose WHERE clause holds the rules —
 on-hand and available never below zero — so concurrent writers of a row queue on its row
@@ -15,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import select, text
+from sqlalchemy import insert, select, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -218,6 +219,137 @@ async def set_on_hand(
         reason=reason,
         reference=reference,
     )
+
+
+@dataclass(frozen=True, slots=True)
+class Count:
+    """A counted on-hand figure for (variant, location)."""
+
+    variant_id: int
+    location_id: int
+    on_hand: int
+
+
+_ENSURE_ROWS = text(
+    """
+    INSERT INTO stock_levels (variant_id, location_id)
+    SELECT * FROM unnest(CAST(:v AS bigint[]), CAST(:l AS bigint[]))
+    ON CONFLICT DO NOTHING
+    """
+)
+
+_LOCK_ROWS = text(
+    """
+    SELECT s.variant_id, s.location_id, s.on_hand, s.reserved
+    FROM stock_levels s
+    JOIN unnest(CAST(:v AS bigint[]), CAST(:l AS bigint[])) AS t(v, l)
+      ON s.variant_id = t.v AND s.location_id = t.l
+    ORDER BY s.variant_id, s.location_id
+    FOR UPDATE OF s
+    """
+)
+
+_SET_ROWS = text(
+    """
+    UPDATE stock_levels AS s SET on_hand = t.n
+    FROM unnest(CAST(:v AS bigint[]), CAST(:l AS bigint[]), CAST(:n AS integer[])) AS t(v, l, n)
+    WHERE s.variant_id = t.v AND s.location_id = t.l AND t.n >= s.reserved
+    """
+)
+
+
+async def set_counts(
+    session: AsyncSession,
+    actor: ActorRef,
+    counts: Sequence[Count],
+    *,
+    kind: MovementKind = MovementKind.COUNT_CORRECTION,
+    reason: str = "",
+    reference: str | None = None,
+) -> int:
+    """Set many on-hand figures at once (the bulk import), in five statements whatever
+    their number: each changed row gets its movement and change event, as `move()` writes
+    them. Returns how many rows changed.
+
+    The rows are locked in (variant, location) order before they are read, as in
+    `set_on_hand`. A count below a row's reserved units refuses the lot with
+    INSUFFICIENT_STOCK (the caller's transaction rolls back).
+    """
+    ordered = sorted(counts, key=lambda c: (c.variant_id, c.location_id))
+    for c in ordered:
+        if not 0 <= c.on_hand <= MAX_QUANTITY:
+            raise InvalidInput(f"A count must be between 0 and {MAX_QUANTITY}.", "stock")
+    keys = {(c.variant_id, c.location_id) for c in ordered}
+    if len(keys) != len(ordered):
+        raise InvalidInput("A (variant, location) is counted twice.", "stock")
+    if not ordered:
+        return 0
+    ids = {"v": [c.variant_id for c in ordered], "l": [c.location_id for c in ordered]}
+    await session.execute(_ENSURE_ROWS, ids)
+    levels = {(r[0], r[1]): (int(r[2]), int(r[3])) for r in await session.execute(_LOCK_ROWS, ids)}
+    changed: list[tuple[Count, int, int]] = []  # count, delta, reserved
+    for c in ordered:
+        on_hand, reserved = levels[(c.variant_id, c.location_id)]
+        if c.on_hand < reserved:
+            raise StockError(
+                StockErrorCode.INSUFFICIENT_STOCK,
+                f"{reserved} units are reserved at this location; the count cannot be below.",
+            )
+        if c.on_hand != on_hand:
+            changed.append((c, c.on_hand - on_hand, reserved))
+    if not changed:
+        return 0
+    await session.execute(
+        _SET_ROWS,
+        {
+            "v": [c.variant_id for c, _, _ in changed],
+            "l": [c.location_id for c, _, _ in changed],
+            "n": [c.on_hand for c, _, _ in changed],
+        },
+    )
+    cleaned = _reason(reason)
+    result = await session.execute(
+        insert(StockMovement).returning(StockMovement.id, sort_by_parameter_order=True),
+        [
+            {
+                "variant_id": c.variant_id,
+                "location_id": c.location_id,
+                "kind": kind,
+                "quantity": abs(delta),
+                "on_hand_delta": delta,
+                "reserved_delta": 0,
+                "on_hand_after": c.on_hand,
+                "reserved_after": reserved,
+                "actor_kind": actor.kind,
+                "actor_id": actor.id,
+                "channel": actor.channel,
+                "reason": cleaned,
+                "reference": reference,
+            }
+            for c, delta, reserved in changed
+        ],
+    )
+    movement_ids = [int(row[0]) for row in result]
+    await events.record_many(
+        session,
+        actor,
+        [
+            (
+                ChangeKind.STOCK_CHANGED,
+                c.variant_id,
+                {
+                    "variantId": c.variant_id,
+                    "locationId": c.location_id,
+                    "onHand": c.on_hand,
+                    "reserved": reserved,
+                    "available": c.on_hand - reserved,
+                    "movementId": movement_id,
+                },
+            )
+            for (c, _, reserved), movement_id in zip(changed, movement_ids, strict=True)
+        ],
+    )
+    return len(changed)
 
 
 async def reserve(
