@@ -1,4 +1,4 @@
-"""The `omni` command: serve, migrate, seed, schema."""
+"""The `omni` command: serve, migrate, seed, schema, staff, jobs, import."""
 
 from __future__ import annotations
 
@@ -7,14 +7,14 @@ import difflib
 import os
 import signal
 import sys
-from collections.abc import Awaitable, Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
 
-from api.config import ConfigError, Settings, asyncpg_url
+from api.cli_env import _settings, database
+from api.import_command import import_app
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
@@ -28,14 +28,6 @@ app = typer.Typer(
 SCHEMA_FILE = Path("schema.graphql")
 
 
-def _settings() -> Settings:
-    try:
-        return Settings.from_env()
-    except ConfigError as error:
-        typer.secho(f"Configuration error: {error}", fg="red", err=True)
-        raise typer.Exit(2) from error
-
-
 def _local_secret(data_dir: Path) -> str:
     import secrets
 
@@ -47,24 +39,6 @@ def _local_secret(data_dir: Path) -> str:
     path.touch(mode=0o600)
     path.write_text(secret, encoding="utf-8")
     return secret
-
-
-@contextmanager
-def database(settings: Settings) -> Iterator[str]:
-    """The database URL to use: DATABASE_URL, or an embedded server started for the block."""
-    if settings.database_url:
-        yield asyncpg_url(settings.database_url)
-        return
-    from api.embedded import EmbeddedPostgres
-
-    embedded = EmbeddedPostgres(settings.data_dir)
-    typer.echo(f"Starting embedded PostgreSQL in {embedded.data_dir / 'pgdata'} …", err=True)
-    embedded.start()
-    try:
-        asyncio.run(embedded.ensure_database())
-        yield embedded.url()
-    finally:
-        embedded.stop()
 
 
 async def _in_transaction(url: str, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
@@ -212,6 +186,7 @@ staff_app = typer.Typer(help="Staff users.", no_args_is_help=True)
 jobs_app = typer.Typer(help="Background jobs, run once (e.g. from cron).", no_args_is_help=True)
 app.add_typer(staff_app, name="staff")
 app.add_typer(jobs_app, name="jobs")
+app.add_typer(import_app, name="import")
 
 
 def _read_password(confirm: bool = True) -> str:

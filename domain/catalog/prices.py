@@ -65,6 +65,8 @@ async def set_price(
     price, compare_at_price = check_prices(price, compare_at_price)
     if variant.price == price and variant.compare_at_price == compare_at_price:
         return False
+    if variant.archived_at is not None:
+        raise catalog_error(CatalogErrorCode.VARIANT_ARCHIVED, "This variant is archived.", "price")
     previous, previous_compare = variant.price, variant.compare_at_price
     variant.price, variant.compare_at_price = price, compare_at_price
     await session.flush()

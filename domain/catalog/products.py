@@ -61,10 +61,8 @@ def _images(images: list[ImageSpec]) -> list[dict[str, Any]]:
     return stored
 
 
-async def _values(
-    session: AsyncSession, changes: ProductChanges, current: Product | None
-) -> dict[str, Any]:
-    """The column values `changes` asks for, checked."""
+def product_values(changes: ProductChanges, current: Product | None) -> dict[str, Any]:
+    """The column values `changes` asks for, checked (all but the category's existence)."""
     values: dict[str, Any] = {}
     if changes.name is not None:
         values["name"] = clean_text(changes.name, "name", 250)
@@ -78,10 +76,6 @@ async def _values(
     if not isinstance(changes.brand, Keep):
         values["brand"] = clean_text(changes.brand, "brand", 120, required=False) or None
     if not isinstance(changes.category_id, Keep):
-        if changes.category_id is not None and (
-            await session.get(Category, changes.category_id) is None
-        ):
-            raise NotFound("No such category.", "categoryId")
         values["category_id"] = changes.category_id
     if changes.tax_class is not None:
         values["tax_class"] = changes.tax_class
@@ -94,6 +88,16 @@ async def _values(
         values["attributes"] = dict(checked)
     if changes.images is not None:
         values["images"] = _images(changes.images)
+    return values
+
+
+async def _values(
+    session: AsyncSession, changes: ProductChanges, current: Product | None
+) -> dict[str, Any]:
+    values = product_values(changes, current)
+    category_id = values.get("category_id")
+    if category_id is not None and await session.get(Category, category_id) is None:
+        raise NotFound("No such category.", "categoryId")
     return values
 
 

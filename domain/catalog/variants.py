@@ -46,7 +46,7 @@ def _barcode_taken(barcode: str) -> DomainError:
     )
 
 
-def _values(changes: VariantChanges) -> dict[str, Any]:
+def variant_values(changes: VariantChanges) -> dict[str, Any]:
     values: dict[str, Any] = {}
     if changes.sku is not None:
         values["sku"] = codes.sku(changes.sku)
@@ -128,7 +128,7 @@ async def create_variant(
     """A new variant of `product` with its first price."""
     if changes.sku is None:
         raise InvalidInput("`sku` is required.", "sku")
-    values = _values(changes)
+    values = variant_values(changes)
     values.setdefault("options", {})
     values.setdefault("title", DEFAULT_TITLE)
     price, compare_at_price = check_prices(price, compare_at_price)
@@ -163,7 +163,7 @@ async def update_variant(
     session: AsyncSession, by: ActorRef, variant: ProductVariant, changes: VariantChanges
 ) -> list[str]:
     """Apply `changes` to a locked variant; returns the changed fields."""
-    values = _values(changes)
+    values = variant_values(changes)
     changed = [k for k, v in values.items() if getattr(variant, k) != v]
     if not changed:
         return []
