@@ -264,3 +264,75 @@ async def test_the_command_line_import_reports_and_exits_by_outcome(fresh_db, tm
         assert code == 2, err
     code, _, _ = await run_omni("import", "products", str(tmp_path / "missing.csv"), env=env)
     assert code == 2
+
+
+IMPORT = """mutation($input: ProductsImportInput!) { productsImport(input: $input) {
+  created updated unchanged failed rowErrors { line sku field code message }
+  userErrors { code field message } } }"""
+
+
+async def test_admins_import_small_files_through_the_api(writer, engine):
+    from domain.actors import StaffRole
+    from tests.conftest import ok
+    from tests.people import make_staff
+
+    admin = await make_staff(engine, writer, StaffRole.ADMIN)
+    content = EXAMPLE.read_text(encoding="utf-8") + "IMP-BAD,,x,X,,,,,-5,,,,\n"
+    first = await ok(
+        writer, IMPORT, {"input": {"format": "CSV", "content": content}}, admin.headers
+    )
+    result = first["productsImport"]
+    assert (result["created"], result["updated"], result["unchanged"], result["failed"]) == (
+        3,
+        0,
+        0,
+        1,
+    )
+    assert result["rowErrors"] == [
+        {
+            "line": 5,
+            "sku": "IMP-BAD",
+            "field": "price",
+            "code": "INVALID_PRICE",
+            "message": "`price` must be between 0 and 999999999999.",
+        }
+    ]
+    again = await ok(
+        writer, IMPORT, {"input": {"format": "CSV", "content": content}}, admin.headers
+    )
+    assert again["productsImport"]["unchanged"] == 3
+
+    events = await scalar(engine, "SELECT count(*) FROM change_events")
+    too_many = csv_file(*(f"IMP-MANY-{n},,imp-many,Imp,,,,Size={n},1000,,,," for n in range(2001)))
+    refusals = [
+        ("CSV", "x" * 512_001, "TOO_LONG"),
+        ("CSV", too_many, "TOO_LONG"),
+        ("CSV", "sku,colour\nA,red\n", "UNREADABLE"),
+        ("CSV", "", "UNREADABLE"),
+    ]
+    for fmt, text_, code in refusals:
+        data = await ok(writer, IMPORT, {"input": {"format": fmt, "content": text_}}, admin.headers)
+        assert [e["code"] for e in data["productsImport"]["userErrors"]] == [code]
+        assert data["productsImport"]["created"] == 0
+    assert await scalar(engine, "SELECT count(*) FROM change_events") == events
+
+
+async def test_a_50_mb_upload_is_refused_before_it_is_read(writer, engine):
+    import orjson
+
+    from domain.actors import StaffRole
+    from tests.people import make_staff
+
+    admin = await make_staff(engine, writer, StaffRole.ADMIN)
+    body = orjson.dumps(
+        {"query": IMPORT, "variables": {"input": {"format": "CSV", "content": "x" * 50_000_000}}}
+    )
+    variants = await scalar(engine, "SELECT count(*) FROM product_variants")
+    response = await writer.post(
+        "/graphql",
+        content=body,
+        headers={"content-type": "application/json", **admin.headers},
+    )
+    assert response.status_code == 413
+    assert "PAYLOAD_TOO_LARGE" in response.text
+    assert await scalar(engine, "SELECT count(*) FROM product_variants") == variants

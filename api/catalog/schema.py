@@ -1,5 +1,8 @@
 """What this capability adds to the schema."""
 
+from strawberry.tools import merge_types
+
+from api.catalog.imports import ImportError_, ImportMutation
 from api.catalog.mutations import CatalogError, CatalogMutation
 from api.catalog.queries import CatalogQuery
 from api.catalog.types import Category, Product, ProductVariant
@@ -7,8 +10,8 @@ from api.core.capability import Capability
 
 CAPABILITY = Capability(
     query=CatalogQuery,
-    mutation=CatalogMutation,
-    types=(Product, ProductVariant, Category, CatalogError),
+    mutation=merge_types("CatalogMutations", (CatalogMutation, ImportMutation)),
+    types=(Product, ProductVariant, Category, CatalogError, ImportError_),
     list_sizes={
         "Product.variants": 5,
         "Product.images": 5,
@@ -16,5 +19,6 @@ CAPABILITY = Capability(
         "ProductVariant.selectedOptions": 3,
         "Category.ancestors": 3,
         "Query.categories": 50,
+        "ProductsImportPayload.rowErrors": 50,
     },
 )

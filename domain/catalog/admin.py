@@ -4,21 +4,24 @@ the change events."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from decimal import Decimal
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from sqlalchemy import func
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.actors import Actor
-from domain.catalog import categories, products, variants
+from domain.catalog import categories, importer, products, variants
 from domain.catalog.categories import CategoryChanges
+from domain.catalog.import_rows import ImportErrorCode, ImportFormat, UnreadableFile, read_rows
+from domain.catalog.importer import ImportSummary
 from domain.catalog.models import Category, Product, ProductVariant
 from domain.catalog.products import ProductChanges
 from domain.catalog.variants import VariantChanges
 from domain.changes import events
 from domain.changes.models import ChangeKind
-from domain.errors import NotFound
+from domain.errors import CommonErrorCode, DomainError, InvalidInput, NotFound
 
 WHAT = "manages the catalog"
 
@@ -125,3 +128,39 @@ async def move_category(
     category = await _locked(session, Category, category_id)
     await categories.move_category(session, actor.ref(), category, parent_id, position)
     return category
+
+
+MAX_IMPORT_CHARACTERS = 512_000
+MAX_IMPORT_ROWS = 2_000
+
+
+async def import_products(
+    session: AsyncSession, actor: Actor, fmt: ImportFormat, content: str
+) -> ImportSummary:
+    """The bulk import for small files, in the caller's one transaction (larger files go
+    through `omni import products`, which commits chunk by chunk)."""
+    actor.require_admin("imports products")
+    if len(content) > MAX_IMPORT_CHARACTERS:
+        raise InvalidInput(
+            f"`content` is longer than {MAX_IMPORT_CHARACTERS} characters; use "
+            "`omni import products` for larger files.",
+            "content",
+            CommonErrorCode.TOO_LONG,
+        )
+    lines = content.splitlines(keepends=True)
+    if sum(1 for line in lines if line.strip()) > MAX_IMPORT_ROWS + 1:
+        raise InvalidInput(
+            f"At most {MAX_IMPORT_ROWS} rows; use `omni import products` for larger files.",
+            "content",
+            CommonErrorCode.TOO_LONG,
+        )
+
+    async def run(work: Callable[[AsyncSession], Awaitable[Any]]) -> Any:
+        return await work(session)
+
+    try:
+        return await importer.import_rows(
+            run, actor.ref(), read_rows(fmt, lines), reference="import:api"
+        )
+    except UnreadableFile as error:
+        raise DomainError(ImportErrorCode.UNREADABLE, str(error), "content") from None
