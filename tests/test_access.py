@@ -905,3 +905,173 @@ async def test_deactivated_staff_cannot_refresh(world: World) -> None:
     payload = data["staffTokenRefresh"]
     assert payload["token"] is None, payload
     assert [e["code"] for e in payload["userErrors"]] == ["INVALID_REFRESH_TOKEN"]
+
+
+# --- the back office: catalog, locations, stock, import --------------------------------
+
+BACK_OFFICE = {
+    "productCreate": (
+        "mutation($input: ProductInput!) { productCreate(input: $input) {",
+        "product { id }",
+    ),
+    "productUpdate": (
+        "mutation($id: ID!, $input: ProductInput!) { productUpdate(id: $id, input: $input) {",
+        "product { id }",
+    ),
+    "productArchive": ("mutation($id: ID!) { productArchive(id: $id) {", "product { id }"),
+    "productUnarchive": ("mutation($id: ID!) { productUnarchive(id: $id) {", "product { id }"),
+    "variantCreate": (
+        "mutation($input: VariantCreateInput!) { variantCreate(input: $input) {",
+        "variant { id }",
+    ),
+    "variantUpdate": (
+        "mutation($id: ID!, $input: VariantInput!) { variantUpdate(id: $id, input: $input) {",
+        "variant { id }",
+    ),
+    "variantArchive": ("mutation($id: ID!) { variantArchive(id: $id) {", "variant { id }"),
+    "categoryCreate": (
+        "mutation($input: CategoryCreateInput!) { categoryCreate(input: $input) {",
+        "category { id }",
+    ),
+    "categoryUpdate": (
+        "mutation($id: ID!, $input: CategoryInput!) { categoryUpdate(id: $id, input: $input) {",
+        "category { id }",
+    ),
+    "categoryMove": ("mutation($id: ID!) { categoryMove(id: $id) {", "category { id }"),
+    "locationCreate": (
+        "mutation($input: LocationInput!) { locationCreate(input: $input) {",
+        "location { id }",
+    ),
+    "locationUpdate": (
+        "mutation($id: ID!, $input: LocationInput!) { locationUpdate(id: $id, input: $input) {",
+        "location { id }",
+    ),
+    "locationDeactivate": ("mutation($id: ID!) { locationDeactivate(id: $id) {", "location { id }"),
+    "productsImport": (
+        "mutation($input: ProductsImportInput!) { productsImport(input: $input) {",
+        "created",
+    ),
+    "stockAdjust": (
+        "mutation($input: StockAdjustInput!) { stockAdjust(input: $input) {",
+        "movement { id }",
+    ),
+    "stockTransfer": (
+        "mutation($input: StockTransferInput!) { stockTransfer(input: $input) {",
+        "movements { id }",
+    ),
+}
+
+
+async def _back_office_variables(world: World) -> dict[str, dict[str, Any]]:
+    async with world.engine.connect() as conn:
+        product, variant, category = (
+            await conn.execute(
+                text(
+                    "SELECT p.id, v.id, p.category_id FROM products p "
+                    "JOIN product_variants v ON v.product_id = p.id ORDER BY v.id LIMIT 1"
+                )
+            )
+        ).one()
+    product_id, variant_id = gid("Product", product), gid("ProductVariant", variant)
+    category_id = gid("Category", category)
+    store_b = gid("Location", world.store_b)
+    csv = "sku,product_name,price\nACCESS-1,Access,1000\n"
+    return {
+        "productCreate": {"input": {"name": "Mallory's product"}},
+        "productUpdate": {"id": product_id, "input": {"name": "Renamed"}},
+        "productArchive": {"id": product_id},
+        "productUnarchive": {"id": product_id},
+        "variantCreate": {"input": {"productId": product_id, "sku": "MAL-1", "price": "1"}},
+        "variantUpdate": {"id": variant_id, "input": {"sku": "MAL-2"}},
+        "variantArchive": {"id": variant_id},
+        "categoryCreate": {"input": {"name": "Mallory"}},
+        "categoryUpdate": {"id": category_id, "input": {"name": "Renamed"}},
+        "categoryMove": {"id": category_id},
+        "locationCreate": {
+            "input": {
+                "code": "MAL-01",
+                "name": "Mallory",
+                "kind": "STORE",
+                "address": {"street": "1 Phố", "province": "Hà Nội"},
+                "coordinates": {"latitude": 21.0, "longitude": 105.8},
+            }
+        },
+        "locationUpdate": {"id": store_b, "input": {"name": "Renamed"}},
+        "locationDeactivate": {"id": store_b},
+        "productsImport": {"input": {"format": "CSV", "content": csv}},
+        # Store B: the manager and staff in the world work at store A.
+        "stockAdjust": {
+            "input": {
+                "locationId": store_b,
+                "variantId": variant_id,
+                "kind": "RECEIVED",
+                "delta": 5,
+                "reason": "access test",
+            }
+        },
+        "stockTransfer": {
+            "input": {
+                "fromLocationId": store_b,
+                "toLocationId": gid("Location", world.store_a),
+                "lines": [{"variantId": variant_id, "quantity": 1}],
+                "reason": "access test",
+            }
+        },
+    }
+
+
+async def _back_office_counts(engine: AsyncEngine) -> tuple[int, ...]:
+    async with engine.connect() as conn:
+        row = (
+            await conn.execute(
+                text(
+                    "SELECT (SELECT count(*) FROM change_events),"
+                    " (SELECT count(*) FROM stock_movements),"
+                    " (SELECT count(*) FROM products), (SELECT count(*) FROM categories),"
+                    " (SELECT count(*) FROM locations WHERE active)"
+                )
+            )
+        ).one()
+    return tuple(int(v) for v in row)
+
+
+@pytest.mark.parametrize("mutation", sorted(BACK_OFFICE))
+async def test_back_office_mutations_are_refused_to_everyone_but_admins(
+    world: World, mutation: str
+) -> None:
+    head, selection = BACK_OFFICE[mutation]
+    query = f"{head} {selection} userErrors {{ code field message }} }} }}"
+    variables = (await _back_office_variables(world))[mutation]
+    before = await _back_office_counts(world.engine)
+    viewers = {
+        "anonymous": "UNAUTHENTICATED",
+        "alice": "FORBIDDEN",
+        "kiosk": "FORBIDDEN",
+        "staff": "FORBIDDEN",
+        "manager": "FORBIDDEN",
+    }
+    for viewer, code in viewers.items():
+        data = await ok(world.client, query, variables, world.headers(viewer))
+        errors = data[mutation]["userErrors"]
+        assert [e["code"] for e in errors] == [code], (viewer, data)
+    assert await _back_office_counts(world.engine) == before
+
+
+@pytest.mark.parametrize(
+    ("viewer", "code"),
+    [
+        ("anonymous", "UNAUTHENTICATED"),
+        ("alice", "FORBIDDEN"),
+        ("kiosk", "FORBIDDEN"),
+        ("staff", "FORBIDDEN"),
+    ],
+)
+async def test_stock_movements_of_another_store_are_refused(
+    world: World, viewer: str, code: str
+) -> None:
+    query = """query($l: ID!) { stockMovements(first: 5, filter: {locationId: $l}) {
+      nodes { id } } }"""
+    result = await gql(
+        world.client, query, {"l": gid("Location", world.store_b)}, world.headers(viewer)
+    )
+    assert result.error_codes() == [code]
