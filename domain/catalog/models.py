@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import enum
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -25,23 +24,9 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from domain.columns import MONEY
 from domain.db import Base
+from domain.pricing.tax import TAX_RATES, TaxClass
 
-
-class TaxClass(enum.StrEnum):
-    """VAT classes; prices include VAT at the class's rate."""
-
-    STANDARD = "STANDARD"  # 10%
-    REDUCED_8 = "REDUCED_8"
-    REDUCED_5 = "REDUCED_5"
-    ZERO = "ZERO"
-
-
-TAX_RATES = {
-    TaxClass.STANDARD: Decimal("0.10"),
-    TaxClass.REDUCED_8: Decimal("0.08"),
-    TaxClass.REDUCED_5: Decimal("0.05"),
-    TaxClass.ZERO: Decimal("0"),
-}
+__all__ = ["TAX_RATES", "Category", "Product", "ProductVariant", "TaxClass"]
 
 
 class Category(Base):
