@@ -66,13 +66,14 @@ def error_type(name: str, description: str, *codes: type[ErrorCode]) -> type[Use
 def user_error(
     error_cls: type[UserError], error: DomainError, arguments: tuple[str, ...] = ()
 ) -> UserError:
-    """`arguments` names the mutation's own arguments; other fields are in `input`."""
+    """`arguments` names the mutation's own arguments; other fields are in `input`. A dotted
+    field ("prices.3.sku") is a path into a list of the input."""
     if error.field is None:
         path = None
-    elif error.field in arguments:
-        path = [error.field]
+    elif error.field.split(".", 1)[0] in arguments:
+        path = error.field.split(".")
     else:
-        path = ["input", error.field]
+        path = ["input", *error.field.split(".")]
     code_type = error_cls.__annotations__["code"]
     return error_cls(  # type: ignore[call-arg]
         field=path, message=error.message, code=code_type[error.code.name]

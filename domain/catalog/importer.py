@@ -397,6 +397,8 @@ async def _write(
             rows,
         )
         variant_ids = {sku: pk for sku, pk in result}
+        first = [(variant_ids[r["sku"]], r["price"], r.get("compare_at_price")) for r in rows]
+        await prices.record_first_prices(session, by, first, "import")
         touched.update(product_ids[p.row.product_slug] for p in new_variants)
     for plan in plans:
         if plan.variant is None:
@@ -405,7 +407,7 @@ async def _write(
         if plan.variant_changes is not None:
             await variants.update_variant(session, by, plan.variant, plan.variant_changes)
         if plan.price is not None:
-            await prices.set_price(session, by, plan.variant, *plan.price)
+            await prices.set_price(session, by, plan.variant, *plan.price, reason="import")
             touched.add(plan.variant.product_id)
     touched.update(product_ids[p.row.product_slug] for p in new_products)
     if touched:

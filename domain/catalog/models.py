@@ -22,11 +22,13 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
-from domain.columns import MONEY
+from domain.actors import ActorKind
+from domain.channels import Channel
+from domain.columns import ACTOR_KIND_ENUM, CHANNEL_ENUM, MONEY
 from domain.db import Base
 from domain.pricing.tax import TAX_RATES, TaxClass
 
-__all__ = ["TAX_RATES", "Category", "Product", "ProductVariant", "TaxClass"]
+__all__ = ["TAX_RATES", "Category", "PriceChange", "Product", "ProductVariant", "TaxClass"]
 
 
 class Category(Base):
@@ -111,3 +113,24 @@ class ProductVariant(Base):
     # barcode stay taken so that old orders and receipts keep pointing at it.
     archived_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class PriceChange(Base):
+    """The price history of a variant: one row per change, the first price included
+    (`old_price` null), as an audit trail for staff."""
+
+    __tablename__ = "price_changes"
+    __table_args__ = (Index("ix_price_changes_variant_id_id", "variant_id", "id"),)
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
+    variant_id: Mapped[int] = mapped_column(ForeignKey("product_variants.id", ondelete="CASCADE"))
+    old_price: Mapped[Decimal | None] = mapped_column(MONEY)
+    new_price: Mapped[Decimal] = mapped_column(MONEY)
+    old_compare_at_price: Mapped[Decimal | None] = mapped_column(MONEY)
+    new_compare_at_price: Mapped[Decimal | None] = mapped_column(MONEY)
+    actor_kind: Mapped[ActorKind] = mapped_column(ACTOR_KIND_ENUM)
+    actor_id: Mapped[int | None] = mapped_column(BigInteger)
+    channel: Mapped[Channel] = mapped_column(CHANNEL_ENUM)
+    # What made the change: "priceSet", "variantCreate", "import".
+    reason: Mapped[str] = mapped_column(String(40), default="", server_default="")
+    changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

@@ -1,18 +1,22 @@
-"""The one function that changes a variant's price.
+"""The one function that changes a variant's list price, and its price history.
 
-The price book (price lists, scheduled prices, price history) extends `set_price`; every
-writer of a price (the API, the bulk import) calls it, so none can bypass that history.
+Every writer of a price (`priceSet`, the bulk import) calls `set_price`, and every new
+variant's first price goes through `record_first_prices`, so none can bypass the history.
+Promotions and tier discounts never change a list price: the price book applies them when
+it prices (domain/pricing).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from decimal import Decimal
 
+from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.actors import ActorRef
 from domain.catalog.errors import CatalogErrorCode, catalog_error
-from domain.catalog.models import ProductVariant
+from domain.catalog.models import PriceChange, ProductVariant
 from domain.changes import events
 from domain.changes.models import ChangeKind
 from domain.money import MINOR_UNITS, currency_code
@@ -59,6 +63,7 @@ async def set_price(
     variant: ProductVariant,
     price: Decimal,
     compare_at_price: Decimal | None,
+    reason: str = "priceSet",
 ) -> bool:
     """Change a variant's price and struck-through price; False when both are unchanged.
     The caller refreshes the product's roll-ups (its price range)."""
@@ -69,6 +74,19 @@ async def set_price(
         raise catalog_error(CatalogErrorCode.VARIANT_ARCHIVED, "This variant is archived.", "price")
     previous, previous_compare = variant.price, variant.compare_at_price
     variant.price, variant.compare_at_price = price, compare_at_price
+    session.add(
+        PriceChange(
+            variant_id=variant.id,
+            old_price=previous,
+            new_price=price,
+            old_compare_at_price=previous_compare,
+            new_compare_at_price=compare_at_price,
+            actor_kind=by.kind,
+            actor_id=by.id,
+            channel=by.channel,
+            reason=reason,
+        )
+    )
     await session.flush()
     await events.record(
         session,
@@ -86,3 +104,30 @@ async def set_price(
         },
     )
     return True
+
+
+FirstPrice = tuple[int, Decimal, Decimal | None]  # variant id, price, compare-at price
+
+
+async def record_first_prices(
+    session: AsyncSession, by: ActorRef, variants: Sequence[FirstPrice], reason: str
+) -> None:
+    """The history's first row for new variants (no old price), in one statement."""
+    if not variants:
+        return
+    await session.execute(
+        insert(PriceChange),
+        [
+            {
+                "variant_id": variant_id,
+                "old_price": None,
+                "new_price": price,
+                "new_compare_at_price": compare_at_price,
+                "actor_kind": by.kind,
+                "actor_id": by.id,
+                "channel": by.channel,
+                "reason": reason,
+            }
+            for variant_id, price, compare_at_price in variants
+        ],
+    )

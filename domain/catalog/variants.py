@@ -15,7 +15,7 @@ from domain.catalog import codes
 from domain.catalog.errors import CatalogErrorCode, catalog_error
 from domain.catalog.fields import KEEP, Keep, flush_unique, pairs, refuse_taken
 from domain.catalog.models import Product, ProductVariant
-from domain.catalog.prices import check_prices
+from domain.catalog.prices import check_prices, record_first_prices
 from domain.catalog.service import refresh_rollups
 from domain.changes import events
 from domain.changes.models import ChangeKind
@@ -143,6 +143,7 @@ async def create_variant(
     )
     session.add(variant)
     await _flush(session, variant)
+    await record_first_prices(session, by, [(variant.id, price, compare_at_price)], "variantCreate")
     await refresh_rollups(session, [product.id])
     await events.record(
         session,

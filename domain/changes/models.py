@@ -34,6 +34,12 @@ class ChangeKind(enum.StrEnum):
     LOCATION_UPDATED = "location.updated"
     LOCATION_DEACTIVATED = "location.deactivated"
     STOCK_CHANGED = "stock.changed"
+    PROMOTION_CREATED = "promotion.created"
+    PROMOTION_UPDATED = "promotion.updated"
+    PROMOTION_ENDED = "promotion.ended"
+    VOUCHER_CREATED = "voucher.created"
+    VOUCHER_UPDATED = "voucher.updated"
+    VOUCHER_DEACTIVATED = "voucher.deactivated"
 
     @property
     def entity(self) -> str:
@@ -46,8 +52,8 @@ class ChangeEvent(Base):
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
     kind: Mapped[str] = mapped_column(String(40))
-    # The product, variant, category or location id; for stock, the variant id (the
-    # location is in the payload).
+    # The product, variant, category, location, promotion or voucher id; for stock, the
+    # variant id (the location is in the payload).
     entity_id: Mapped[int] = mapped_column(BigInteger)
     payload: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict, server_default="{}")
     actor_kind: Mapped[ActorKind] = mapped_column(ACTOR_KIND_ENUM)

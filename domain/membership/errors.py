@@ -16,6 +16,8 @@ class MembershipErrorCode(ErrorCode):
         "Too many wrong codes, or too many codes asked for; wait, then request a new one.",
     )
     ALREADY_CLAIMED = "ALREADY_CLAIMED", "The account already has a password."
+    UNKNOWN_TIER = "UNKNOWN_TIER", "No membership tier has this code."
+    INVALID_UNTIL = "INVALID_UNTIL", "The end date must be in the future, with a time zone."
 
 
 class MembershipError(DomainError):

@@ -57,9 +57,21 @@ class Membership(Base):
     card_number: Mapped[str] = mapped_column(String(20), unique=True)
     tier_id: Mapped[int] = mapped_column(ForeignKey("tiers.id"))
     points_balance: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # `tier_id` is the tier the 12-month spend earns; an ADMIN may override it until a date
+    # (VIP guests, employees). The member's tier is the override while it lasts.
+    tier_override_id: Mapped[int | None] = mapped_column(ForeignKey("tiers.id"))
+    tier_override_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     enrolled_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.now()
     )
+
+    def tier_at(self, at: datetime) -> int:
+        """The tier that counts at `at`: the override while it lasts, else the earned one."""
+        if self.tier_override_id is not None and (
+            self.tier_override_until is None or at < self.tier_override_until
+        ):
+            return self.tier_override_id
+        return self.tier_id
 
 
 class TierChange(Base):
@@ -72,6 +84,10 @@ class TierChange(Base):
     from_tier_id: Mapped[int | None] = mapped_column(ForeignKey("tiers.id"))
     to_tier_id: Mapped[int] = mapped_column(ForeignKey("tiers.id"))
     spend_12m: Mapped[Decimal] = mapped_column(MONEY)
+    # Empty for a change by spend; an override says why, until when and which ADMIN set it.
+    reason: Mapped[str] = mapped_column(Text, default="", server_default="")
+    override_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    staff_id: Mapped[int | None] = mapped_column(BigInteger)
     changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
 

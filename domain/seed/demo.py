@@ -12,6 +12,8 @@ from typing import Any
 from sqlalchemy import exists, insert, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from domain.actors import SYSTEM
+from domain.catalog import prices
 from domain.catalog.models import Category, Product, ProductVariant
 from domain.catalog.service import refresh_rollups
 from domain.inventory.models import Location, StockLevel
@@ -136,7 +138,10 @@ async def _insert_variants(session: AsyncSession, product_ids: dict[str, int]) -
     result = await session.execute(
         insert(ProductVariant).returning(ProductVariant.id, ProductVariant.sku), rows
     )
-    return {sku: id_ for id_, sku in result.all()}
+    ids = {sku: id_ for id_, sku in result.all()}
+    first = [(ids[r["sku"]], r["price"], r["compare_at_price"]) for r in rows]
+    await prices.record_first_prices(session, SYSTEM, first, "seed")
+    return ids
 
 
 async def _insert_locations(session: AsyncSession) -> dict[str, int]:
