@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
+
+from domain.money import MINOR_UNITS, currency_code
+from domain.pricing.model import Rules
 
 DEFAULT_SECRET = "dev-insecure-secret-change-me"
 
@@ -64,6 +68,24 @@ class Limits:
     body_timeout_s: float = 30.0
 
 
+@dataclass(frozen=True, slots=True)
+class Pricing:
+    """How the price book rounds and what points are worth (README, "Prices")."""
+
+    rounding_unit: Decimal = Decimal(1)
+    point_value: Decimal = Decimal(1000)
+    points_cap_percent: Decimal = Decimal(50)
+
+    def rules(self) -> Rules:
+        minor = Decimal(1).scaleb(-MINOR_UNITS.get(currency_code(), 2))
+        return Rules(
+            minor_unit=minor,
+            rounding_unit=max(self.rounding_unit, minor),
+            point_value=self.point_value,
+            points_cap=self.points_cap_percent / 100,
+        )
+
+
 @dataclass(frozen=True)
 class Settings:
     database_url: str | None = None
@@ -75,6 +97,7 @@ class Settings:
     db_pool_size: int = 10
     limits: Limits = field(default_factory=Limits)
     budgets: Budgets = field(default_factory=Budgets)
+    pricing: Pricing = field(default_factory=Pricing)
     # None: on outside production, off in production.
     introspection: bool | None = None
     graphiql: bool | None = None
@@ -127,6 +150,11 @@ class Settings:
             db_pool_size=_int("OMNI_DB_POOL_SIZE", 10),
             limits=limits,
             budgets=budgets,
+            pricing=Pricing(
+                rounding_unit=_decimal("OMNI_PRICE_ROUNDING_UNIT", Decimal(1)),
+                point_value=_decimal("OMNI_POINT_VALUE", Decimal(1000)),
+                points_cap_percent=_decimal("OMNI_POINTS_CAP_PERCENT", Decimal(50), maximum=100),
+            ),
             introspection=_bool("OMNI_INTROSPECTION"),
             graphiql=_bool("OMNI_GRAPHIQL"),
             cors_origins=(
@@ -170,6 +198,20 @@ def _float(name: str, default: float) -> float:
         raise ConfigError(f"{name} must be a number of seconds, got {raw[:40]!r}") from None
     if not value > 0:
         raise ConfigError(f"{name} must be positive")
+    return value
+
+
+def _decimal(name: str, default: Decimal, maximum: Decimal | int | None = None) -> Decimal:
+    raw = os.environ.get(name)
+    if not raw:
+        return default
+    try:
+        value = Decimal(raw.strip())
+    except ArithmeticError:
+        raise ConfigError(f"{name} must be a number, got {raw[:40]!r}") from None
+    if not value.is_finite() or value <= 0 or (maximum is not None and value > maximum):
+        limit = f" and at most {maximum}" if maximum is not None else ""
+        raise ConfigError(f"{name} must be above 0{limit}")
     return value
 
 

@@ -52,8 +52,9 @@ async def test_listing_statements_do_not_grow_with_page_size(client):
     large = await gql(client, LISTING, {"n": 50, "store": store_id()})
     assert not small.errors and not large.errors
     assert len(large.data["products"]["edges"]) == 50
-    # count, page, categories, variants, stock at the store.
-    assert small.sql_statements == large.sql_statements == 5
+    # count, page, categories, variants, stock at the store; tiers and live promotions
+    # (once per request, not per variant: tests/test_prices_api.py has a signed-in member).
+    assert small.sql_statements == large.sql_statements == 7
 
 
 async def test_product_page_statements_do_not_grow_with_page_size(client):

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Iterator, Sequence
 
 from strawberry.types.nodes import FragmentSpread, InlineFragment, SelectedField, Selection
 
-from api.catalog import loaders
+from api.catalog import loaders, prices
 from api.core.errors import ClientError
 from api.core.ids import expect_global_id
 from api.core.types import OmniInfo
@@ -50,6 +50,9 @@ def _store_ids(variant_fields: Sequence[SelectedField]) -> set[int]:
     return ids
 
 
+PRICE_FIELDS = ("price", "compareAtPrice", "priceBreakdown")
+
+
 async def prefetch_listing(info: OmniInfo, products: Sequence[models.Product]) -> None:
     if not products:
         return
@@ -62,12 +65,20 @@ async def prefetch_listing(info: OmniInfo, products: Sequence[models.Product]) -
     if any(True for _ in _at(selections, "category")):
         await loaders.category_tree(info).load(None)
     variant_fields = list(_at(selections, "variants"))
-    if not variant_fields:
+    variant_selections = [f for v in variant_fields for f in v.selections]
+    priced = any(True for _ in _at(selections, "priceRange")) or any(
+        True for name in PRICE_FIELDS for _ in _at(variant_selections, name)
+    )
+    if not variant_fields and not priced:
         return
     grouped = await loaders.variants_by_product(info).load_many([p.id for p in products])
     variant_ids = [v.id for variants in grouped for v in variants]
-    # Later look-ups of these variants by ID (`node`, a cart line) need no statement.
+    # Later look-ups of these variants and products by ID (`node`, a cart line, pricing)
+    # need no statement.
     loaders.variant(info).prime_many({v.id: v for variants in grouped for v in variants})
+    loaders.product(info).prime_many({p.id: p for p in products})
+    if priced:
+        await prices.unit_prices(info).load_many(variant_ids)
     await _prefetch_stock(info, variant_ids, _store_ids(variant_fields))
 
 

@@ -3,22 +3,25 @@
 from __future__ import annotations
 
 import enum
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from datetime import datetime
-from typing import TYPE_CHECKING, Annotated
+from decimal import Decimal
+from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 
-from api.catalog import loaders
+from api.catalog import loaders, prices
 from api.core.errors import NotFound
 from api.core.ids import expect_global_id, to_global_id
 from api.core.loaders import MISSING, peek
 from api.core.node import node_resolver
 from api.core.types import Money, Node, OmniInfo, PageInfo
 from api.inventory import loaders as stock
+from api.pricing.breakdown import PriceBreakdown
 from domain.catalog import models, repository
 from domain.catalog.query import ProductQuery
 from domain.catalog.visibility import shown_to, variant_shown_to
+from domain.pricing.breakdown import UnitPrice
 
 if TYPE_CHECKING:
     from api.inventory.types import StockAvailability
@@ -111,11 +114,9 @@ class ProductVariant(Node):
     selected_options: list[NameValue] = strawberry.field(
         description="The option values that make this variant, e.g. size and colour."
     )
-    price: Money = strawberry.field(
-        description="The base price (VAT included), the same on every channel."
-    )
-    compare_at_price: Money | None = strawberry.field(
-        description="The reference price shown struck through; null when there is none."
+    list_price: Money = strawberry.field(
+        description="The variant's own price (VAT included), before promotions and tier "
+        "discounts: what the price book sets with `priceSet`."
     )
     archived_at: datetime | None = strawberry.field(
         description="When an ADMIN archived it; null when on sale. Only staff see archived "
@@ -132,12 +133,58 @@ class ProductVariant(Node):
             title=model.title,
             position=model.position,
             selected_options=[NameValue(name=k, value=str(v)) for k, v in model.options.items()],
-            price=Money.of(model.price),
-            compare_at_price=(
-                Money.of(model.compare_at_price) if model.compare_at_price is not None else None
-            ),
+            list_price=Money.of(model.price),
             archived_at=model.archived_at,
         )
+
+    # Prices are sync resolvers for the same reason as `availableAt` below: a listing page
+    # prices all its variants in one batch (api/catalog/prices.py) before they resolve.
+    def _unit(self, info: OmniInfo) -> UnitPrice | None:
+        unit = peek(prices.unit_prices(info), self.model.id)
+        return None if unit is MISSING else unit
+
+    async def _load_unit(self, info: OmniInfo) -> UnitPrice:
+        loaders.variant(info).prime(self.model.id, self.model)
+        unit = await prices.unit_prices(info).load(self.model.id)
+        assert unit is not None  # the variant was primed just above
+        return unit
+
+    async def _money(self, info: OmniInfo, pick: Callable[[UnitPrice], Any]) -> Any:
+        return pick(await self._load_unit(info))
+
+    @strawberry.field(
+        description="The price this viewer pays now for one unit (VAT included): the list "
+        "price with the best active promotion and the viewer's member tier discount. "
+        "Anonymous viewers see the price without a tier. The channel never changes it.",
+        graphql_type=Money,
+    )
+    def price(self, info: OmniInfo) -> Money | Awaitable[Money]:
+        unit = self._unit(info)
+        if unit is not None:
+            return Money.of(unit.price)
+        return self._money(info, lambda u: Money.of(u.price))
+
+    @strawberry.field(
+        description="What to show struck through next to `price`: the list price when "
+        "the viewer's price is discounted, else the merchant's compare-at price, else null.",
+        graphql_type=Money | None,
+    )
+    def compare_at_price(self, info: OmniInfo) -> Money | Awaitable[Money | None] | None:
+        unit = self._unit(info)
+        if unit is not None:
+            return _compare_at(unit)
+        return self._money(info, _compare_at)
+
+    @strawberry.field(
+        description="How `price` comes about: list price, each promotion and tier step with "
+        "its label, the price, and the VAT inside it.",
+        graphql_type=PriceBreakdown,
+    )
+    def price_breakdown(self, info: OmniInfo) -> PriceBreakdown | Awaitable[PriceBreakdown]:
+        unit = self._unit(info)
+        if unit is not None:
+            return PriceBreakdown.of(unit)
+        return self._money(info, PriceBreakdown.of)
 
     @strawberry.field(description="The product this variant belongs to.")
     async def product(self, info: OmniInfo) -> Product:
@@ -216,7 +263,6 @@ class Product(Node):
     images: list[Image] = strawberry.field(
         description="Images in display order; the first is the main image."
     )
-    price_range: PriceRange = strawberry.field(description="The lowest and highest variant price.")
     archived_at: datetime | None = strawberry.field(
         description="When an ADMIN archived it; null when on sale. Only staff see archived "
         "products."
@@ -235,7 +281,6 @@ class Product(Node):
             created_at=model.created_at,
             attributes=[NameValue(name=k, value=str(v)) for k, v in model.attributes.items()],
             images=[Image(url=i["url"], alt_text=i.get("alt")) for i in model.images],
-            price_range=PriceRange(min=Money.of(model.price_min), max=Money.of(model.price_max)),
             archived_at=model.archived_at,
         )
 
@@ -263,17 +308,58 @@ class Product(Node):
     def variants(self, info: OmniInfo) -> list[ProductVariant] | Awaitable[list[ProductVariant]]:
         variants = peek(loaders.variants_by_product(info), self.model.id)
         if variants is not MISSING:
+            _prime(info, self.model, variants)
             return _on_show(variants, info)
         return self._load_variants(info)
 
     async def _load_variants(self, info: OmniInfo) -> list[ProductVariant]:
-        return _on_show(await loaders.variants_by_product(info).load(self.model.id), info)
+        variants = await loaders.variants_by_product(info).load(self.model.id)
+        _prime(info, self.model, variants)
+        return _on_show(variants, info)
+
+    @strawberry.field(
+        description="The lowest and highest price this viewer pays now over the variants on "
+        "sale (promotions and their tier applied); 0 to 0 without any.",
+        graphql_type=PriceRange,
+    )
+    def price_range(self, info: OmniInfo) -> PriceRange | Awaitable[PriceRange]:
+        variants = peek(loaders.variants_by_product(info), self.model.id)
+        if variants is not MISSING:
+            on_sale = [v for v in variants if v.archived_at is None]
+            units = [peek(prices.unit_prices(info), v.id) for v in on_sale]
+            if MISSING not in units:
+                return _range(units)
+        return self._load_price_range(info)
+
+    async def _load_price_range(self, info: OmniInfo) -> PriceRange:
+        variants = await loaders.variants_by_product(info).load(self.model.id)
+        on_sale = [v for v in variants if v.archived_at is None]
+        _prime(info, self.model, on_sale)
+        return _range(await prices.unit_prices(info).load_many([v.id for v in on_sale]))
 
     @strawberry.field(
         description="True when at least one variant has a unit available for pickup or delivery."
     )
     async def available_for_sale(self, info: OmniInfo) -> bool:
         return await loaders.product_sellable(info).load(self.model.id)
+
+
+def _compare_at(unit: UnitPrice) -> Money | None:
+    compare = unit.compare_at_price
+    return Money.of(compare) if compare is not None else None
+
+
+def _range(units: list[UnitPrice | None]) -> PriceRange:
+    amounts = [u.price for u in units if u is not None]
+    if not amounts:
+        return PriceRange(min=Money.of(Decimal(0)), max=Money.of(Decimal(0)))
+    return PriceRange(min=Money.of(min(amounts)), max=Money.of(max(amounts)))
+
+
+def _prime(info: OmniInfo, product: models.Product, variants: list[models.ProductVariant]) -> None:
+    """Pricing these variants needs them and their product by id: they are at hand."""
+    loaders.product(info).prime(product.id, product)
+    loaders.variant(info).prime_many({v.id: v for v in variants})
 
 
 def _on_show(variants: list[models.ProductVariant], info: OmniInfo) -> list[ProductVariant]:

@@ -73,3 +73,26 @@ def peek(loader: DataLoader[K, V], key: K) -> V:
         return future.result()
     except BaseException:  # a failed or cancelled load: take the DataLoader path
         return MISSING  # type: ignore[no-any-return]
+
+
+class ViewerLoader(Generic[K, V]):
+    """A DataLoader whose batch depends on who is asking (prices follow the viewer's tier):
+    `fetch(context, keys)` gets the request's context, and may await other loaders."""
+
+    def __init__(self, fetch: Callable[[Context, Sequence[K]], Awaitable[Mapping[K, V]]]) -> None:
+        self._fetch = fetch
+
+    def on(self, context: Context) -> DataLoader[K, V]:
+        loader = context.loaders.get(self)
+        if loader is None:
+            fetch = self._fetch
+
+            async def load(keys: list[K]) -> list[V]:
+                found = await fetch(context, keys)
+                return [found[k] for k in keys]
+
+            loader = context.loaders[self] = DataLoader(load_fn=load)
+        return loader
+
+    def __call__(self, info: OmniInfo) -> DataLoader[K, V]:
+        return self.on(info.context)

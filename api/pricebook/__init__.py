@@ -1,0 +1,1 @@
+"""The price book for staff: prices, promotions, vouchers and the price history."""

@@ -1,0 +1,1 @@
+"""Prices as each viewer sees them: the engine fed from the request (tier, promotions)."""
