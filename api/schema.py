@@ -26,6 +26,7 @@ from api.customers import schema as customers
 from api.inventory import schema as inventory
 from api.limits.extension import RequestLimits
 from api.membership import schema as membership
+from api.pricebook import schema as pricebook
 from api.staff import schema as staff
 
 # The capabilities the schema serves, one line each.
@@ -36,6 +37,7 @@ CAPABILITIES: tuple[Capability, ...] = (
     auth.CAPABILITY,
     staff.CAPABILITY,
     membership.CAPABILITY,
+    pricebook.CAPABILITY,
 )
 
 Query = merge_types("Query", (NodeQuery, *(c.query for c in CAPABILITIES if c.query)))

@@ -94,3 +94,11 @@ class PostalAddress:
     @strawberry.field(description="The address on one line, for display.")
     def formatted(self) -> str:
         return ", ".join(p for p in (self.street, self.ward, self.district, self.province) if p)
+
+
+@strawberry.enum(description="What kind of caller made a change.")
+class ActorKind(enum.Enum):
+    CUSTOMER = strawberry.enum_value("CUSTOMER", description="A customer.")
+    STAFF = strawberry.enum_value("STAFF", description="A staff user.")
+    DEVICE = strawberry.enum_value("DEVICE", description="A kiosk or counter device.")
+    SYSTEM = strawberry.enum_value("SYSTEM", description="Omni itself (imports, jobs, opening).")

@@ -13,7 +13,7 @@ from api.core.connections import After, Before, First, Last, connection, page_re
 from api.core.ids import expect_global_id, to_global_id
 from api.core.mutations import error_type, mutate
 from api.core.node import load_node, node_resolver
-from api.core.types import Channel, Node, OmniInfo, PageInfo
+from api.core.types import ActorKind, Channel, Node, OmniInfo, PageInfo
 from api.inventory import loaders
 from api.inventory.types import Location
 from domain.inventory import adjustments, models
@@ -37,14 +37,6 @@ class StockMovementKind(enum.Enum):
     DAMAGED = strawberry.enum_value("DAMAGED", description="Damaged or lost (removes).")
     TRANSFER_OUT = strawberry.enum_value("TRANSFER_OUT", description="Sent to another location.")
     TRANSFER_IN = strawberry.enum_value("TRANSFER_IN", description="Received from a transfer.")
-
-
-@strawberry.enum(description="What kind of caller made a change.")
-class ActorKind(enum.Enum):
-    CUSTOMER = strawberry.enum_value("CUSTOMER", description="A customer.")
-    STAFF = strawberry.enum_value("STAFF", description="A staff user.")
-    DEVICE = strawberry.enum_value("DEVICE", description="A kiosk or counter device.")
-    SYSTEM = strawberry.enum_value("SYSTEM", description="Omni itself (imports, jobs, opening).")
 
 
 @strawberry.type(description="One line of the stock ledger (staff only).")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import strawberry
 
 
@@ -35,4 +37,17 @@ class PointsAdjustInput:
     store_id: strawberry.ID | None = strawberry.field(
         default=None,
         description="The store acting; required for managers and staff (one of theirs).",
+    )
+
+
+@strawberry.input(
+    description="Give a member a tier until a date (VIP guests, employees), whatever their "
+    "spend; afterwards the tier their spend earns applies again."
+)
+class MembershipTierOverrideInput:
+    membership_id: strawberry.ID = strawberry.field(description="The Membership.")
+    tier: str = strawberry.field(description='The tier code, e.g. "GOLD".')
+    reason: str = strawberry.field(description="Why (kept in the tier history; ≤ 500).")
+    until: datetime = strawberry.field(
+        description="When the override ends (with a time zone; at most 10 years ahead)."
     )

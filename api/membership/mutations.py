@@ -14,16 +14,18 @@ from api.core.types import OmniInfo
 from api.membership.inputs import (
     MembershipClaimCompleteInput,
     MembershipEnrolInput,
+    MembershipTierOverrideInput,
     PointsAdjustInput,
 )
 from api.membership.payloads import (
     MembershipClaimCompletePayload,
     MembershipClaimStartPayload,
     MembershipEnrolPayload,
+    MembershipTierOverridePayload,
     PointsAdjustPayload,
 )
 from api.membership.types import Membership, PointsEntry
-from domain.membership import enrolment, ledger
+from domain.membership import enrolment, ledger, overrides
 from domain.membership.models import Membership as MembershipModel
 from domain.membership.models import PointsEntry as EntryModel
 
@@ -145,4 +147,27 @@ class MembershipMutation:
                 s, actor, customer_id, input.amount, input.reason, store_id
             ),
             ok,
+        )
+
+    @strawberry.mutation(
+        description="Give a member a tier until a date, with a reason (ADMIN). Their prices "
+        "follow at once; the override is kept in the tier history."
+    )
+    async def membership_tier_override(
+        self,
+        info: OmniInfo,
+        input: Annotated[
+            MembershipTierOverrideInput,
+            strawberry.argument(description="The member, the tier, the reason and the end."),
+        ],
+    ) -> MembershipTierOverridePayload:
+        actor = info.context.actor
+        membership_id = expect_global_id(input.membership_id, "Membership", "membershipId")
+        return await mutate(
+            info,
+            MembershipTierOverridePayload,
+            lambda s: overrides.override_tier(
+                s, actor, membership_id, input.tier, input.reason, input.until
+            ),
+            lambda m: MembershipTierOverridePayload(membership=Membership.from_model(m)),
         )

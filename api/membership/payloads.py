@@ -72,3 +72,13 @@ class PointsAdjustPayload:
     user_errors: list[MembershipError] = strawberry.field(  # type: ignore[valid-type]
         default_factory=list, description="Why it failed, if it did."
     )
+
+
+@strawberry.type(description="Result of `membershipTierOverride`.")
+class MembershipTierOverridePayload:
+    membership: Membership | None = strawberry.field(
+        default=None, description="The membership with its new tier; null on failure."
+    )
+    user_errors: list[MembershipError] = strawberry.field(  # type: ignore[valid-type]
+        default_factory=list, description="Why it failed, if it did."
+    )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -144,12 +144,27 @@ class Membership(Node):
         guard_personal(info, self.model.customer_id)
         return self.model.enrolled_at
 
-    @strawberry.field(description=personal("The current tier."))
+    @strawberry.field(
+        description=personal(
+            "The current tier, which prices follow: an ADMIN's override while it lasts, "
+            "else the tier the last 12 months' spend earns."
+        )
+    )
     async def tier(self, info: OmniInfo) -> MembershipTier | None:
         guard_personal(info, self.model.customer_id)
-        tier = await loaders.tier(info).load(self.model.tier_id)
+        tier = await loaders.tier(info).load(self.model.tier_at(datetime.now(UTC)))
         assert tier is not None
         return MembershipTier.from_model(tier)
+
+    @strawberry.field(
+        description=personal("When an ADMIN's tier override ends; null without a current one.")
+    )
+    def tier_override_until(self, info: OmniInfo) -> datetime | None:
+        guard_personal(info, self.model.customer_id)
+        until = self.model.tier_override_until
+        if self.model.tier_override_id is None or until is None or until <= datetime.now(UTC):
+            return None
+        return until
 
     @strawberry.field(
         description=personal("Spend over the last 12 months and the way to the next tier.")

@@ -9,7 +9,8 @@ from decimal import Decimal
 import strawberry
 
 from api.core.ids import to_global_id
-from api.core.types import Channel, Money, Node, OmniInfo, PageInfo
+from api.core.node import node_resolver
+from api.core.types import ActorKind, Channel, Money, Node, OmniInfo, PageInfo
 from api.membership import loaders as membership
 from api.membership.types import MembershipTier
 from api.pricing.breakdown import Language, LanguageArg
@@ -177,14 +178,6 @@ class Voucher(Node):
         return MembershipTier.from_model(tier) if tier else None
 
 
-@strawberry.enum(description="Who made a change.")
-class ActorKind(enum.Enum):
-    CUSTOMER = strawberry.enum_value("CUSTOMER", description="A customer.")
-    STAFF = strawberry.enum_value("STAFF", description="A staff user (`actorId` is theirs).")
-    DEVICE = strawberry.enum_value("DEVICE", description="A kiosk or counter device.")
-    SYSTEM = strawberry.enum_value("SYSTEM", description="Omni itself (seed, migration, job).")
-
-
 @strawberry.type(description="One change of a variant's list price: the audit trail.")
 class PriceChange:
     old_price: Money | None = strawberry.field(description="Before; null for the first price.")
@@ -240,3 +233,24 @@ class PriceChangeConnection:
     @strawberry.field(description="The changes of this page, without cursors.")
     def nodes(self) -> list[PriceChange]:
         return [edge.node for edge in self.edges]
+
+
+@node_resolver("Promotion")
+async def _promotion_node(info: OmniInfo, pk: int) -> Node | None:
+    """Active and scheduled promotions are public; ended ones are for staff."""
+    found = await info.context.db.run(lambda s: promotion_rules.promotions_by_ids(s, [pk]))
+    promotion = found.get(pk)
+    if promotion is None:
+        return None
+    ended = promotion_rules.status(promotion, promotion_rules.now()).value == "ENDED"
+    if ended and info.context.actor.staff is None:
+        return None
+    return Promotion.from_model(promotion)
+
+
+@node_resolver("Voucher")
+async def _voucher_node(info: OmniInfo, pk: int) -> Node | None:
+    if info.context.actor.staff is None:
+        return None
+    voucher = await info.context.db.run(lambda s: s.get(models.Voucher, pk))
+    return Voucher.from_model(voucher) if voucher else None
