@@ -17,7 +17,11 @@ class ProductSortKeys(enum.Enum):
         "RELEVANCE",
         description="Best match to `search` first; newest first when there is no search.",
     )
-    PRICE = strawberry.enum_value("PRICE", description="Lowest variant price, cheapest first.")
+    PRICE = strawberry.enum_value(
+        "PRICE",
+        description="Lowest shelf price first: the price an anonymous shopper pays now (active "
+        "promotions open to everyone applied, no tier), whoever is asking.",
+    )
     NAME = strawberry.enum_value(
         "NAME", description="Alphabetical by name, ignoring case and diacritics."
     )
@@ -30,10 +34,14 @@ class ProductFilter:
         default=None, description="Only products in this category or any of its descendants."
     )
     price_min: Decimal | None = strawberry.field(
-        default=None, description="Only products with a variant priced at least this much."
+        default=None,
+        description="Only products with a variant whose shelf price (what an anonymous "
+        "shopper pays now) is at least this much.",
     )
     price_max: Decimal | None = strawberry.field(
-        default=None, description="Only products with a variant priced at most this much."
+        default=None,
+        description="Only products with a variant whose shelf price (what an anonymous "
+        "shopper pays now) is at most this much.",
     )
     in_stock_at_store_id: strawberry.ID | None = strawberry.field(
         default=None,

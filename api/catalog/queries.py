@@ -14,9 +14,10 @@ from api.core.connections import After, Before, First, Last, connection, page_re
 from api.core.errors import ClientError, NotFound
 from api.core.ids import expect_global_id
 from api.core.types import OmniInfo
+from api.pricing import loaders as pricing
 from domain.catalog import repository
 from domain.catalog.query import ProductFilter as DomainFilter
-from domain.catalog.query import ProductQuery, ProductSortKey
+from domain.catalog.query import ProductQuery, ProductSortKey, ShelfPricing
 from domain.catalog.visibility import shown_to, variant_shown_to
 
 
@@ -59,11 +60,21 @@ class CatalogQuery:
             bool, strawberry.argument(description="Reverse the order of `sortKey`.")
         ] = False,
     ) -> ProductConnection:
+        domain_filter = filter.to_domain() if filter is not None else DomainFilter()
+        key = ProductSortKey(sort_key.name)
+        shelf = ShelfPricing()
+        if key is ProductSortKey.PRICE or (
+            domain_filter.price_min is not None or domain_filter.price_max is not None
+        ):
+            offer = await pricing.offer(info).load(None)
+            rules = pricing.rules(info.context.settings.pricing)
+            shelf = ShelfPricing.at(offer.promotions, offer.at, rules.rounding_unit)
         query = ProductQuery(
             search=search.strip() or None if search is not None else None,
-            filter=filter.to_domain() if filter is not None else DomainFilter(),
-            sort_key=ProductSortKey(sort_key.name),
+            filter=domain_filter,
+            sort_key=key,
             reverse=reverse,
+            shelf=shelf,
         )
         request = page_request(info, first, after, last, before)
         page = await info.context.db.run(lambda s: repository.list_products(s, query, request))

@@ -5,9 +5,11 @@ from __future__ import annotations
 import enum
 import re
 from dataclasses import dataclass, field
+from datetime import datetime
 from decimal import Decimal
 
 from domain.errors import CommonErrorCode, InvalidInput
+from domain.pricing import model as pricing
 
 MAX_SEARCH_LENGTH = 200
 MAX_SEARCH_TERMS = 10
@@ -53,11 +55,29 @@ class ProductFilter:
 
 
 @dataclass(frozen=True, slots=True)
+class ShelfPricing:
+    """What shelf prices depend on: the moment's promotions open to everyone, and the
+    rounding unit."""
+
+    promotions: tuple[pricing.Promotion, ...] = ()
+    rounding_unit: Decimal = Decimal(1)
+
+    @classmethod
+    def at(
+        cls, promotions: tuple[pricing.Promotion, ...], moment: datetime, rounding_unit: Decimal
+    ) -> ShelfPricing:
+        open_to_all = tuple(p for p in promotions if p.active_at(moment) and p.minimum_rank is None)
+        return cls(open_to_all, rounding_unit)
+
+
+@dataclass(frozen=True, slots=True)
 class ProductQuery:
     search: str | None = None
     filter: ProductFilter = field(default_factory=ProductFilter)
     sort_key: ProductSortKey = ProductSortKey.RELEVANCE
     reverse: bool = False
+    # Sorting and filtering by price use the shelf price (domain/catalog/shelf_prices.py).
+    shelf: ShelfPricing = field(default_factory=ShelfPricing)
 
     def terms(self) -> list[str]:
         """The search split into words; an empty list when there is nothing to search."""

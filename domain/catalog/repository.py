@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.catalog.models import Category, Product, ProductVariant
 from domain.catalog.query import ProductQuery, ProductSortKey
+from domain.catalog.shelf_prices import product_shelf_price_min, variant_shelf_price
 from domain.db import in_ids, in_list
 from domain.inventory.models import Location, StockLevel
 from domain.pagination import Keyset, Page, PageRequest, keyset_page
@@ -88,15 +89,18 @@ def _filters(query: ProductQuery, terms: Sequence[str]) -> list[ColumnElement[bo
     if f.category_id is not None:
         conditions.append(Product.category_id.in_(_descendant_ids(f.category_id)))
     if f.price_min is not None or f.price_max is not None:
+        shelf_price = variant_shelf_price(query.shelf)
         price_conditions = [
             ProductVariant.product_id == Product.id,
             ProductVariant.archived_at.is_(None),
         ]
         if f.price_min is not None:
-            price_conditions.append(ProductVariant.price >= f.price_min)
+            price_conditions.append(shelf_price >= f.price_min)
         if f.price_max is not None:
-            price_conditions.append(ProductVariant.price <= f.price_max)
-        conditions.append(exists(select(literal(1)).where(*price_conditions)))
+            price_conditions.append(shelf_price <= f.price_max)
+        conditions.append(
+            exists(select(literal(1)).select_from(ProductVariant).where(*price_conditions))
+        )
     if f.in_stock_at_location_id is not None:
         conditions.append(_has_stock_where(StockLevel.location_id == f.in_stock_at_location_id))
     if f.available_for_pickup is not None:
@@ -117,7 +121,10 @@ def _sort_columns(
     cols: list[ColumnElement[Any]]
     codecs: list[Codec]
     if key is ProductSortKey.PRICE:
-        cols, codecs, ascending = [Product.price_min.expression], [_DECIMAL], True
+        shelf = product_shelf_price_min(query.shelf)
+        if query.shelf.promotions:
+            shelf = shelf.label("shelf_price")
+        cols, codecs, ascending = [shelf], [_DECIMAL], True
     elif key is ProductSortKey.NAME:
         cols, codecs, ascending = [Product.search_name.expression], [_TEXT], True
     elif key is ProductSortKey.CREATED_AT:
