@@ -76,7 +76,8 @@ async def _seed(url: str, *, reset: bool, only_if_empty: bool) -> str:
         return (
             f"Loaded demo data: {summary.categories} categories, {summary.products} products, "
             f"{summary.variants} variants, {summary.locations} locations, "
-            f"{summary.stock_levels} stock levels."
+            f"{summary.stock_levels} stock levels, {summary.promotions} promotions, "
+            f"{summary.vouchers} vouchers."
         )
 
     return await _in_transaction(url, work)

@@ -7,6 +7,7 @@ nothing here commits.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import exists, insert, select, text
@@ -19,6 +20,7 @@ from domain.catalog.service import refresh_rollups
 from domain.inventory.models import Location, StockLevel
 from domain.inventory.stock import record_opening_balances
 from domain.seed import data
+from domain.seed.price_book import load_price_book
 
 
 @dataclass(frozen=True)
@@ -28,6 +30,8 @@ class SeedSummary:
     variants: int
     locations: int
     stock_levels: int
+    promotions: int = 0
+    vouchers: int = 0
 
 
 async def has_data(session: AsyncSession) -> bool:
@@ -65,7 +69,8 @@ async def clear_data(session: AsyncSession) -> None:
     await session.execute(
         text(
             "TRUNCATE categories, products, product_variants, locations, stock_levels, "
-            "stock_movements, stock_reservations, change_events "
+            "stock_movements, stock_reservations, change_events, promotions, vouchers, "
+            "voucher_redemptions "
             "RESTART IDENTITY CASCADE"
         )
     )
@@ -168,8 +173,9 @@ async def _insert_locations(session: AsyncSession) -> dict[str, int]:
     return {code: id_ for id_, code in result.all()}
 
 
-async def load_demo_data(session: AsyncSession) -> SeedSummary:
-    """Insert the demo catalogue, stores and stock, then refresh product roll-ups.
+async def load_demo_data(session: AsyncSession, now: datetime | None = None) -> SeedSummary:
+    """Insert the demo catalogue, stores, stock and price book, then refresh product
+    roll-ups. `now` anchors the promotions' dates (default: the current time).
 
     Expects empty tables (see has_data / clear_data). Does not commit.
     """
@@ -192,10 +198,13 @@ async def load_demo_data(session: AsyncSession) -> SeedSummary:
     await record_opening_balances(session)
 
     await refresh_rollups(session)
+    promotions, vouchers = await load_price_book(session, now or datetime.now(UTC))
     return SeedSummary(
         categories=len(category_ids),
         products=len(product_ids),
         variants=len(variant_ids),
         locations=len(location_ids),
         stock_levels=len(stock),
+        promotions=promotions,
+        vouchers=vouchers,
     )
