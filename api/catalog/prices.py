@@ -28,14 +28,17 @@ async def _unit_prices(context: Context, ids: Sequence[int]) -> dict[int, UnitPr
     )
     by_id = {p.id: p for p in products if p}
     prices: dict[int, UnitPrice | None] = dict.fromkeys(ids)
+    ancestries: dict[int | None, frozenset[int]] = {None: frozenset()}
     for variant in variants:
         product = by_id[variant.product_id]
-        category = tree.by_id.get(product.category_id) if product.category_id else None
-        ancestry = (
-            frozenset({category.id, *(c.id for c in tree.ancestors(category))})
-            if category
-            else frozenset()
-        )
+        ancestry = ancestries.get(product.category_id)
+        if ancestry is None:
+            category = tree.by_id.get(product.category_id or 0)
+            ancestry = ancestries[product.category_id] = (
+                frozenset({category.id, *(c.id for c in tree.ancestors(category))})
+                if category
+                else frozenset()
+            )
         prices[variant.id] = unit_price(item(variant, product, ancestry), viewer)
     return prices
 

@@ -6,6 +6,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
+from typing import Protocol
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -28,7 +30,7 @@ class TierBook:
         return {tier_id: tier.rank for tier_id, tier in self.by_id.items()}
 
     @classmethod
-    def of(cls, tiers: Sequence[Tier]) -> TierBook:
+    def of(cls, tiers: Sequence[TierRow]) -> TierBook:
         ordered = sorted(tiers, key=lambda t: t.min_spend)
         return cls(
             {
@@ -51,8 +53,21 @@ class TierBook:
         return self.by_id.get(membership.tier_at(at))
 
 
+class TierRow(Protocol):
+    id: int
+    code: str
+    name: str
+    min_spend: Decimal
+    discount_percent: Decimal
+
+
+# Plain rows rather than ORM objects: the offer is loaded on every priced request.
+_TIER_COLUMNS = (Tier.id, Tier.code, Tier.name, Tier.min_spend, Tier.discount_percent)
+
+
 async def load_tier_book(session: AsyncSession) -> TierBook:
-    return TierBook.of(list(await session.scalars(select(Tier))))
+    rows = (await session.execute(select(*_TIER_COLUMNS))).all()
+    return TierBook.of(rows)
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,7 +89,7 @@ class Offer:
 async def load_offer(session: AsyncSession, at: datetime) -> Offer:
     """Two statements: the tiers and the live promotions."""
     book = await load_tier_book(session)
-    live = await promotions.live_promotions(session, at)
+    live = await promotions.live_promotion_rows(session, at)
     ranks = book.ranks
     return Offer(at, book, tuple(promotions.to_engine(p, ranks) for p in live))
 

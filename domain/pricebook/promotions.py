@@ -277,12 +277,44 @@ async def live_promotions(session: AsyncSession, at: datetime) -> Sequence[Promo
     return list(rows)
 
 
+_ENGINE_COLUMNS = (
+    Promotion.id,
+    Promotion.name_vi,
+    Promotion.name_en,
+    Promotion.starts_at,
+    Promotion.ends_at,
+    Promotion.discount_percent,
+    Promotion.discount_amount,
+    Promotion.target_all,
+    Promotion.category_ids,
+    Promotion.product_ids,
+    Promotion.variant_ids,
+    Promotion.exclude_product_ids,
+    Promotion.exclude_variant_ids,
+    Promotion.minimum_tier_id,
+    Promotion.combines_with_tier,
+)
+
+
+async def live_promotion_rows(session: AsyncSession, at: datetime) -> Sequence[Any]:
+    """`live_promotions` as plain rows with what the engine needs (no ORM objects: this
+    runs on every priced request)."""
+    rows = await session.execute(
+        select(*_ENGINE_COLUMNS)
+        .where(
+            Promotion.ended_at.is_(None), or_(Promotion.ends_at.is_(None), Promotion.ends_at > at)
+        )
+        .order_by(Promotion.id)
+    )
+    return rows.all()
+
+
 async def promotions_by_ids(session: AsyncSession, ids: Sequence[int]) -> dict[int, Promotion]:
     rows = await session.scalars(select(Promotion).where(Promotion.id.in_(list(ids))))
     return {p.id: p for p in rows}
 
 
-def to_engine(promotion: Promotion, ranks: dict[int, int]) -> pricing.Promotion:
+def to_engine(promotion: Promotion | Any, ranks: dict[int, int]) -> pricing.Promotion:
     """The engine's view; `ranks` maps tier ids to their rank."""
     return pricing.Promotion(
         id=promotion.id,
