@@ -98,6 +98,8 @@ class Settings:
     limits: Limits = field(default_factory=Limits)
     budgets: Budgets = field(default_factory=Budgets)
     pricing: Pricing = field(default_factory=Pricing)
+    cart_max_lines: int = 100
+    cart_max_quantity: int = 99
     # None: on outside production, off in production.
     introspection: bool | None = None
     graphiql: bool | None = None
@@ -155,6 +157,8 @@ class Settings:
                 point_value=_decimal("OMNI_POINT_VALUE", Decimal(1000)),
                 points_cap_percent=_decimal("OMNI_POINTS_CAP_PERCENT", Decimal(50), maximum=100),
             ),
+            cart_max_lines=_int("OMNI_CART_MAX_LINES", 100),
+            cart_max_quantity=_int("OMNI_CART_MAX_QUANTITY", 99),
             introspection=_bool("OMNI_INTROSPECTION"),
             graphiql=_bool("OMNI_GRAPHIQL"),
             cors_origins=(

@@ -17,6 +17,7 @@ from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
 from api.auth import schema as auth
+from api.carts import schema as carts
 from api.catalog import schema as catalog
 from api.core.capability import Capability
 from api.core.errors import ErrorPolicy
@@ -38,6 +39,7 @@ CAPABILITIES: tuple[Capability, ...] = (
     staff.CAPABILITY,
     membership.CAPABILITY,
     pricebook.CAPABILITY,
+    carts.CAPABILITY,
 )
 
 Query = merge_types("Query", (NodeQuery, *(c.query for c in CAPABILITIES if c.query)))

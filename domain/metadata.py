@@ -7,6 +7,7 @@ def import_all_models() -> None:
     """Import every models module so that Base.metadata is complete (Alembic, tests)."""
     from domain.auth import models as _auth  # noqa: F401
     from domain.budgets import models as _budgets  # noqa: F401
+    from domain.carts import models as _carts  # noqa: F401
     from domain.catalog import models as _catalog  # noqa: F401
     from domain.changes import models as _changes  # noqa: F401
     from domain.customers import models as _customers  # noqa: F401

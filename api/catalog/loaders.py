@@ -15,6 +15,7 @@ class CategoryTree:
     def __init__(self, categories: list[Category]) -> None:
         self.by_id = {c.id: c for c in categories}
         self.by_slug = {c.slug: c for c in categories}
+        self.parents = {c.id: c.parent_id for c in categories}
         self.children: dict[int | None, list[Category]] = {}
         for c in categories:
             self.children.setdefault(c.parent_id, []).append(c)

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from api.catalog import loaders
 from api.core.loaders import ViewerLoader
 from api.pricing import loaders as pricing
-from domain.pricebook.context import item
+from domain.pricebook.context import ancestry, item
 from domain.pricing.breakdown import UnitPrice
 from domain.pricing.calculator import unit_price
 
@@ -28,18 +28,14 @@ async def _unit_prices(context: Context, ids: Sequence[int]) -> dict[int, UnitPr
     )
     by_id = {p.id: p for p in products if p}
     prices: dict[int, UnitPrice | None] = dict.fromkeys(ids)
-    ancestries: dict[int | None, frozenset[int]] = {None: frozenset()}
+    parents = tree.parents
+    ancestries: dict[int | None, frozenset[int]] = {}
     for variant in variants:
         product = by_id[variant.product_id]
-        ancestry = ancestries.get(product.category_id)
-        if ancestry is None:
-            category = tree.by_id.get(product.category_id or 0)
-            ancestry = ancestries[product.category_id] = (
-                frozenset({category.id, *(c.id for c in tree.ancestors(category))})
-                if category
-                else frozenset()
-            )
-        prices[variant.id] = unit_price(item(variant, product, ancestry), viewer)
+        chain = ancestries.get(product.category_id)
+        if chain is None:
+            chain = ancestries[product.category_id] = ancestry(product.category_id, parents)
+        prices[variant.id] = unit_price(item(variant, product, chain), viewer)
     return prices
 
 

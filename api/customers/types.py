@@ -16,6 +16,7 @@ from api.inventory import loaders as locations
 from domain.customers import models
 
 if TYPE_CHECKING:
+    from api.carts.types import Cart
     from api.inventory.types import Location
     from api.membership.types import Membership
 
@@ -57,6 +58,20 @@ class Customer(Node):
             id=strawberry.ID(to_global_id("Customer", m.id)),
             first_name=m.first_name,
         )
+
+    @strawberry.field(
+        description=personal(
+            "The customer's one active cart, the same on every channel; null when they have "
+            "none yet (`cartCreate` makes it)."
+        )
+    )
+    async def cart(
+        self, info: OmniInfo
+    ) -> Annotated[Cart, strawberry.lazy("api.carts.types")] | None:
+        guard_personal(info, self.model.id)
+        from api.carts.queries import customer_cart
+
+        return await customer_cart(info, self.model.id)
 
     @strawberry.field(description=personal("When the customer was created."))
     def created_at(self, info: OmniInfo) -> datetime | None:

@@ -203,3 +203,19 @@ async def require_location(
     if location is None or not location.active:
         raise NotFound("No such store.", field)
     return location
+
+
+async def supply_by_variant(session: AsyncSession, variant_ids: Sequence[int]) -> dict[int, int]:
+    """The most units of each variant one order could get: the best single active location
+    that takes pickups or ships orders (an order is served from one location)."""
+    rows = await session.execute(
+        select(StockLevel.variant_id, func.max(StockLevel.on_hand - StockLevel.reserved))
+        .join(Location, Location.id == StockLevel.location_id)
+        .where(
+            in_ids(StockLevel.variant_id, variant_ids),
+            Location.active.is_(True),
+            (Location.pickup_enabled.is_(True)) | (Location.ships_orders.is_(True)),
+        )
+        .group_by(StockLevel.variant_id)
+    )
+    return {vid: max(0, int(best)) for vid, best in rows}

@@ -3,7 +3,7 @@ promotions and the buyer's tier, turned into the engine's plain data."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -92,6 +92,16 @@ async def load_offer(session: AsyncSession, at: datetime) -> Offer:
     live = await promotions.live_promotion_rows(session, at)
     ranks = book.ranks
     return Offer(at, book, tuple(promotions.to_engine(p, ranks) for p in live))
+
+
+def ancestry(category_id: int | None, parents: Mapping[int, int | None]) -> frozenset[int]:
+    """A category and all its ancestors (what a promotion on a category reaches)."""
+    chain: set[int] = set()
+    cursor = category_id
+    while cursor is not None and cursor not in chain and cursor in parents:
+        chain.add(cursor)
+        cursor = parents[cursor]
+    return frozenset(chain)
 
 
 def item(variant: ProductVariant, product: Product, category_ids: frozenset[int]) -> pricing.Item:

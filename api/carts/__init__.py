@@ -1,0 +1,1 @@
+"""Carts through the API: one cart on every channel."""

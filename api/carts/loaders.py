@@ -1,0 +1,52 @@
+"""DataLoaders of carts: lines per cart, supply per variant, the owner's prices."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from api.core.loaders import Loader, ViewerLoader
+from api.membership import loaders as membership
+from api.pricing import loaders as pricing_loaders
+from domain.carts.models import CartLine
+from domain.db import in_ids
+from domain.inventory.repository import supply_by_variant
+from domain.pricing import model as pricing
+
+if TYPE_CHECKING:
+    from api.context import Context
+
+
+async def _lines(session: AsyncSession, cart_ids: Sequence[int]) -> dict[int, list[CartLine]]:
+    rows = await session.scalars(
+        select(CartLine).where(in_ids(CartLine.cart_id, cart_ids)).order_by(CartLine.id)
+    )
+    grouped: dict[int, list[CartLine]] = {pk: [] for pk in cart_ids}
+    for line in rows:
+        grouped[line.cart_id].append(line)
+    return grouped
+
+
+async def _owner(
+    context: Context, owners: Sequence[int | None]
+) -> dict[int | None, pricing.Context]:
+    """A cart is priced for its owner (their tier; a guest cart: none), whoever looks at
+    it, and never for the channel."""
+    offer = await pricing_loaders.offer.on(context).load(None)
+    rules = pricing_loaders.rules(context.settings.pricing)
+    found: dict[int | None, pricing.Context] = {}
+    for owner in owners:
+        tier = None
+        if owner is not None:
+            member = await membership.membership_by_customer.on(context).load(owner)
+            tier = offer.tiers.for_membership(member, offer.at)
+        found[owner] = offer.context(tier, rules)
+    return found
+
+
+lines: Loader[int, list[CartLine]] = Loader(_lines, list)
+supply: Loader[int, int] = Loader(supply_by_variant, int)
+owner_pricing: ViewerLoader[int | None, pricing.Context] = ViewerLoader(_owner)

@@ -1,0 +1,157 @@
+"""Cart mutations: create, add, change and remove lines."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Annotated
+
+import strawberry
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from api.carts.ids import parse_cart_id
+from api.carts.types import Cart
+from api.core.ids import expect_global_id
+from api.core.mutations import error_type, mutate
+from api.core.types import OmniInfo
+from api.pricing import loaders as pricing
+from domain.carts import models, service
+from domain.carts.errors import CartErrorCode
+
+CartError = error_type("CartError", "Why a cart change failed.", CartErrorCode)
+
+
+@strawberry.type(description="Result of a cart mutation.")
+class CartPayload:
+    cart: Cart | None = strawberry.field(
+        default=None, description="The cart after the change; null on failure."
+    )
+    user_errors: list[CartError] = strawberry.field(  # type: ignore[valid-type]
+        default_factory=list, description="Why it failed, if it did; then nothing changed."
+    )
+
+
+@strawberry.input(description="A variant to put in the cart.")
+class CartLineInput:
+    variant_id: strawberry.ID = strawberry.field(description="The ProductVariant.")
+    quantity: int = strawberry.field(
+        default=1, description="Units to add (1–99; added to a line of the same variant)."
+    )
+
+
+@strawberry.input(description="A new quantity for a line.")
+class CartLineUpdateInput:
+    id: strawberry.ID = strawberry.field(description="The CartLine.")
+    quantity: int = strawberry.field(description="The new quantity (1–99).")
+
+
+@strawberry.input(description="A new cart.")
+class CartCreateInput:
+    lines: list[CartLineInput] = strawberry.field(
+        default_factory=list, description="Lines to start with (at most 100)."
+    )
+
+
+def _limits(info: OmniInfo) -> service.CartLimits:
+    settings = info.context.settings
+    return service.CartLimits(
+        max_lines=settings.cart_max_lines,
+        max_quantity=settings.cart_max_quantity,
+        rules=pricing.rules(settings.pricing),
+    )
+
+
+def _lines(lines: list[CartLineInput]) -> list[service.LineInput]:
+    return [
+        service.LineInput(
+            expect_global_id(line.variant_id, "ProductVariant", f"lines.{i}.variantId"),
+            line.quantity,
+        )
+        for i, line in enumerate(lines)
+    ]
+
+
+def _ok(cart: models.Cart) -> CartPayload:
+    return CartPayload(cart=Cart.from_model(cart))
+
+
+CartIdArg = Annotated[strawberry.ID, strawberry.argument(description="The Cart.")]
+
+
+async def _change(
+    info: OmniInfo,
+    cart_id: strawberry.ID,
+    change: Callable[[AsyncSession, models.Cart], Awaitable[models.Cart]],
+) -> CartPayload:
+    pk, token = parse_cart_id(cart_id)
+    actor = info.context.actor
+
+    async def work(session: AsyncSession) -> models.Cart:
+        cart = await service.open_cart(session, actor, pk, token)
+        return await change(session, cart)
+
+    return await mutate(info, CartPayload, work, _ok, arguments=("cartId", "lines", "lineIds"))
+
+
+@strawberry.type
+class CartMutation:
+    @strawberry.mutation(
+        description="Start a cart. Signed in (or identified at a kiosk or counter), this is "
+        "your one cart on every channel: an existing one is returned with the lines added."
+    )
+    async def cart_create(
+        self,
+        info: OmniInfo,
+        input: Annotated[
+            CartCreateInput | None, strawberry.argument(description="The first lines.")
+        ] = None,
+    ) -> CartPayload:
+        actor, limits = info.context.actor, _limits(info)
+        lines = _lines(input.lines if input else [])
+        return await mutate(
+            info, CartPayload, lambda s: service.create_cart(s, actor, lines, limits), _ok
+        )
+
+    @strawberry.mutation(description="Add variants; a variant already in the cart adds up.")
+    async def cart_lines_add(
+        self,
+        info: OmniInfo,
+        cart_id: CartIdArg,
+        lines: Annotated[list[CartLineInput], strawberry.argument(description="What to add.")],
+    ) -> CartPayload:
+        actor, limits, wanted = info.context.actor, _limits(info), _lines(lines)
+        return await _change(
+            info, cart_id, lambda s, c: service.add_lines(s, actor, c, wanted, limits)
+        )
+
+    @strawberry.mutation(description="Change line quantities (remove lines with cartLinesRemove).")
+    async def cart_lines_update(
+        self,
+        info: OmniInfo,
+        cart_id: CartIdArg,
+        lines: Annotated[
+            list[CartLineUpdateInput], strawberry.argument(description="The new quantities.")
+        ],
+    ) -> CartPayload:
+        actor, limits = info.context.actor, _limits(info)
+        changes = [
+            service.LineChange(
+                expect_global_id(line.id, "CartLine", f"lines.{i}.id"), line.quantity
+            )
+            for i, line in enumerate(lines)
+        ]
+        return await _change(
+            info, cart_id, lambda s, c: service.update_lines(s, actor, c, changes, limits)
+        )
+
+    @strawberry.mutation(description="Remove lines.")
+    async def cart_lines_remove(
+        self,
+        info: OmniInfo,
+        cart_id: CartIdArg,
+        line_ids: Annotated[
+            list[strawberry.ID], strawberry.argument(description="The CartLines to remove.")
+        ],
+    ) -> CartPayload:
+        actor = info.context.actor
+        ids = [expect_global_id(i, "CartLine", f"lineIds.{n}") for n, i in enumerate(line_ids)]
+        return await _change(info, cart_id, lambda s, c: service.remove_lines(s, actor, c, ids))

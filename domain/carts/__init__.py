@@ -1,0 +1,1 @@
+"""Carts: one per customer across channels, guest carts by unguessable token."""

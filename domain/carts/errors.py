@@ -1,0 +1,24 @@
+"""Why a cart change was refused."""
+
+from __future__ import annotations
+
+from domain.errors import DomainError, ErrorCode
+
+
+class CartErrorCode(ErrorCode):
+    INVALID_VARIANT = (
+        "INVALID_VARIANT",
+        "No such variant on sale (unknown, unpublished or archived).",
+    )
+    INVALID_QUANTITY = "INVALID_QUANTITY", "A quantity is 1 to the per-line maximum (99)."
+    TOO_MANY_LINES = "TOO_MANY_LINES", "A cart holds at most 100 distinct variants."
+    INSUFFICIENT_STOCK = (
+        "INSUFFICIENT_STOCK",
+        "No single store or warehouse can supply this quantity; `message` says how many can.",
+    )
+    LINE_NOT_FOUND = "LINE_NOT_FOUND", "No such line in this cart."
+    CART_CLOSED = "CART_CLOSED", "The cart was ordered or merged into another; use that one."
+
+
+def cart_error(code: CartErrorCode, message: str, field: str | None = None) -> DomainError:
+    return DomainError(code, message, field)

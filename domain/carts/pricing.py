@@ -1,0 +1,43 @@
+"""Pricing a cart for its owner: the engine fed from the database (writes use this; reads
+go through the API's per-request loaders)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from decimal import Decimal
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from domain.carts.models import Cart
+from domain.catalog.models import Category, Product, ProductVariant
+from domain.membership.models import Membership
+from domain.pricebook.context import ancestry, item, load_offer
+from domain.pricing import model as pricing
+from domain.pricing.calculator import unit_price
+
+
+async def owner_context(session: AsyncSession, cart: Cart, rules: pricing.Rules) -> pricing.Context:
+    """The cart owner's prices now (a guest cart: no tier). Never the channel's."""
+    offer = await load_offer(session, datetime.now(UTC))
+    tier = None
+    if cart.customer_id is not None:
+        member = await session.scalar(
+            select(Membership).where(Membership.customer_id == cart.customer_id)
+        )
+        tier = offer.tiers.for_membership(member, offer.at)
+    return offer.context(tier, rules)
+
+
+async def unit_prices(
+    session: AsyncSession,
+    ctx: pricing.Context,
+    variants: Sequence[tuple[ProductVariant, Product]],
+) -> dict[int, Decimal]:
+    rows = await session.execute(select(Category.id, Category.parent_id))
+    parents: dict[int, int | None] = {pk: parent for pk, parent in rows}
+    return {
+        v.id: unit_price(item(v, p, ancestry(p.category_id, parents)), ctx).price
+        for v, p in variants
+    }

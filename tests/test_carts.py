@@ -1,0 +1,256 @@
+"""Carts through the GraphQL endpoint: guest carts by secret ID, one cart per customer on
+every channel, limits with codes, warnings and blockers, bounded statements."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from api.config import Limits
+from domain.actors import StaffRole
+from tests.conftest import client_for, gql, ok
+from tests.people import bearer, gid, make_staff, register, register_device, store_ids
+
+D = Decimal
+SECRET = "test-secret-" + "x" * 32
+CART = """id channel pointsRedeemed readyForCheckout checkoutBlockers { code }
+  warnings { code lineId message }
+  lines { id quantity availableQuantity variant { sku }
+          cost { unitPrice { amount } subtotal { amount } discounts { amount } total { amount } } }
+  cost { subtotal { amount } discounts { amount } delivery { amount } vat { amount }
+         total { amount } }
+  breakdown { source amount { amount } }"""
+CREATE = (
+    "mutation($i: CartCreateInput) { cartCreate(input: $i) { cart { "
+    + CART
+    + " } userErrors { code field message } } }"
+)
+ADD = (
+    "mutation($c: ID!, $l: [CartLineInput!]!) { cartLinesAdd(cartId: $c, lines: $l) { cart { "
+    + CART
+    + " } userErrors { code field message } } }"
+)
+UPDATE = (
+    "mutation($c: ID!, $l: [CartLineUpdateInput!]!) "
+    "{ cartLinesUpdate(cartId: $c, lines: $l) { cart { "
+    + CART
+    + " } userErrors { code field message } } }"
+)
+REMOVE = (
+    "mutation($c: ID!, $l: [ID!]!) { cartLinesRemove(cartId: $c, lineIds: $l) { cart { "
+    + CART
+    + " } userErrors { code field message } } }"
+)
+READ = "query($id: ID!) { cart(id: $id) { " + CART + " } }"
+
+
+async def stocked(engine: AsyncEngine, n: int = 3) -> list[tuple[int, str, int]]:
+    """(variant id, sku, the most one location can supply) of on-sale variants with stock."""
+    async with engine.connect() as conn:
+        rows = await conn.execute(
+            text(
+                """SELECT v.id, v.sku, max(s.on_hand - s.reserved) AS best
+                   FROM product_variants v JOIN products p ON p.id = v.product_id
+                   JOIN stock_levels s ON s.variant_id = v.id
+                   JOIN locations l ON l.id = s.location_id
+                   WHERE p.published AND p.archived_at IS NULL AND v.archived_at IS NULL
+                     AND l.active AND (l.pickup_enabled OR l.ships_orders)
+                   GROUP BY v.id, v.sku HAVING max(s.on_hand - s.reserved) >= 5
+                   ORDER BY v.id LIMIT :n"""
+            ),
+            {"n": n},
+        )
+        return [(r.id, r.sku, r.best) for r in rows]
+
+
+def lines(*pairs: tuple[int, int]) -> list[dict[str, Any]]:
+    return [{"variantId": gid("ProductVariant", v), "quantity": q} for v, q in pairs]
+
+
+def money(m: dict[str, str]) -> Decimal:
+    return D(m["amount"])
+
+
+async def test_a_guest_cart_is_reached_only_by_its_secret_id(engine, writer) -> None:
+    (a, sku_a, _), (b, _, _) = (await stocked(engine, 2))[:2]
+    data = await ok(writer, CREATE, {"i": {"lines": lines((a, 2), (b, 1))}})
+    payload = data["cartCreate"]
+    assert payload["userErrors"] == []
+    cart = payload["cart"]
+    first = cart["lines"][0]
+    assert (first["variant"]["sku"], first["quantity"]) == (sku_a, 2)
+    assert cart["channel"] == "WEB"
+    assert {b["code"] for b in cart["checkoutBlockers"]} == {"NO_FULFILLMENT", "CONTACT_REQUIRED"}
+    assert cart["readyForCheckout"] is False
+    # The totals add up, line by line and in all.
+    total = sum(money(line["cost"]["total"]) for line in cart["lines"])
+    assert money(cart["cost"]["total"]) == total
+    assert money(cart["cost"]["subtotal"]) - money(cart["cost"]["discounts"]) == total
+    # Whoever holds the ID reads it; a forged token is NOT_FOUND, as is a plain global ID.
+    assert (await ok(writer, READ, {"id": cart["id"]}))["cart"]["id"] == cart["id"]
+    raw = base64.urlsafe_b64decode(cart["id"] + "==").decode()
+    pk = raw.split(":")[1]
+    forged = base64.urlsafe_b64encode(f"Cart:{pk}:{'A' * 43}".encode()).decode().rstrip("=")
+    result = await gql(writer, READ, {"id": forged})
+    assert result.error_codes() == ["NOT_FOUND"]
+    assert (await gql(writer, READ, {"id": gid("Cart", int(pk))})).error_codes() == [
+        "BAD_USER_INPUT"
+    ]
+    result = await gql(writer, ADD, {"c": forged, "l": lines((a, 1))})
+    assert result.data["cartLinesAdd"]["userErrors"][0]["code"] == "NOT_FOUND"
+
+
+async def test_a_signed_in_customer_has_one_cart_on_every_channel(engine, writer) -> None:
+    (a, _, _), (b, _, _), (c, _, _) = await stocked(engine, 3)
+    member = await register(writer)
+    web = bearer(member.token, **{"x-omni-channel": "WEB"})
+    first = (await ok(writer, CREATE, {"i": {"lines": lines((a, 1))}}, web))["cartCreate"]["cart"]
+    app = bearer(member.token, **{"x-omni-channel": "MOBILE_APP"})
+    again = (await ok(writer, CREATE, {"i": {"lines": lines((a, 2), (b, 1))}}, app))["cartCreate"][
+        "cart"
+    ]
+    assert again["id"] == first["id"]
+    assert [line["quantity"] for line in again["lines"]] == [3, 1]
+    line_b = again["lines"][1]["id"]
+    changed = await ok(
+        writer, UPDATE, {"c": again["id"], "l": [{"id": line_b, "quantity": 4}]}, app
+    )
+    assert [line["quantity"] for line in changed["cartLinesUpdate"]["cart"]["lines"]] == [3, 4]
+    added = await ok(writer, ADD, {"c": again["id"], "l": lines((c, 1))}, app)
+    line_c = added["cartLinesAdd"]["cart"]["lines"][2]["id"]
+    removed = await ok(writer, REMOVE, {"c": again["id"], "l": [line_c]}, app)
+    web_view = removed["cartLinesRemove"]["cart"]
+
+    # At a kiosk, once the member is identified, the same cart with the same totals.
+    admin = await make_staff(engine, writer, StaffRole.ADMIN)
+    _, key = await register_device(writer, admin, next(iter((await store_ids(engine)).values())))
+    card = (await ok(writer, "{ me { membership { cardNumber } } }", headers=member.headers))["me"][
+        "membership"
+    ]["cardNumber"]
+    identified = await ok(
+        writer,
+        "mutation($c: String) { customerIdentify(input: {cardNumber: $c}) { session { token } } }",
+        {"c": card},
+        {"x-omni-device-key": key},
+    )
+    kiosk = {"x-omni-device-key": key, **bearer(identified["customerIdentify"]["session"]["token"])}
+    seen = (await ok(writer, "{ me { cart { " + CART + " } } }", headers=kiosk))["me"]["cart"]
+    assert seen == web_view
+    assert seen["channel"] == "WEB" and "CONTACT_REQUIRED" not in {
+        b["code"] for b in seen["checkoutBlockers"]
+    }
+
+    # Nobody else reaches it, even with its ID.
+    stranger = await register(writer)
+    assert (await gql(writer, READ, {"id": seen["id"]}, stranger.headers)).error_codes() == [
+        "NOT_FOUND"
+    ]
+    assert (await gql(writer, READ, {"id": seen["id"]})).error_codes() == ["NOT_FOUND"]
+
+
+async def test_two_first_carts_at_once_are_one_cart(engine, writer) -> None:
+    (a, _, _), *_ = await stocked(engine, 1)
+    member = await register(writer)
+    results = await asyncio.gather(
+        *(ok(writer, CREATE, {"i": {"lines": lines((a, 1))}}, member.headers) for _ in range(5))
+    )
+    ids = {r["cartCreate"]["cart"]["id"] for r in results}
+    assert len(ids) == 1
+    final = await ok(writer, "{ me { cart { lines { quantity } } } }", headers=member.headers)
+    assert final["me"]["cart"]["lines"] == [{"quantity": 5}]
+
+
+async def test_bad_lines_are_refused_with_codes_and_change_nothing(engine, writer) -> None:
+    (a, _, best), (b, _, _) = (await stocked(engine, 2))[:2]
+    cart = (await ok(writer, CREATE, {"i": {"lines": lines((a, 1))}}))["cartCreate"]["cart"]
+    async with engine.connect() as conn:
+        archived = (
+            await conn.execute(
+                text("UPDATE product_variants SET archived_at = now() WHERE id = :b RETURNING id"),
+                {"b": b},
+            )
+        ).scalar_one()
+        await conn.commit()
+    cases = [
+        (lines((a, 0)), "INVALID_QUANTITY", ["lines", "0", "quantity"]),
+        (lines((a, 10_000)), "INVALID_QUANTITY", ["lines", "0", "quantity"]),
+        (lines((a, 99)), "INVALID_QUANTITY", ["lines", "0", "quantity"]),  # 1 + 99 > 99
+        (lines((999_999, 1)), "INVALID_VARIANT", ["lines", "0", "variantId"]),
+        (lines((archived, 1)), "INVALID_VARIANT", ["lines", "0", "variantId"]),
+    ]
+    if best < 98:
+        cases.append((lines((a, best)), "INSUFFICIENT_STOCK", ["lines", "0", "quantity"]))
+    for wanted, code, field in cases:
+        data = await ok(writer, ADD, {"c": cart["id"], "l": wanted})
+        errors = data["cartLinesAdd"]["userErrors"]
+        assert [(e["code"], e["field"]) for e in errors] == [(code, field)], (wanted, errors)
+    stock = await ok(writer, ADD, {"c": cart["id"], "l": lines((a, best))})
+    if best < 98:
+        assert stock["cartLinesAdd"]["userErrors"][0]["message"] == f"Only {best} available."
+    after = (await ok(writer, READ, {"id": cart["id"]}))["cart"]
+    assert [line["quantity"] for line in after["lines"]] == [1]
+    wrong_type = await gql(
+        writer, ADD, {"c": cart["id"], "l": [{"variantId": gid("Product", a), "quantity": 1}]}
+    )
+    assert wrong_type.error_codes() == ["BAD_USER_INPUT"]
+    async with client_for(engine, cart_max_lines=2, secret_key=SECRET) as small:
+        (c, _, _), (d, _, _), (e, _, _) = await stocked(engine, 3)
+        tiny = (await ok(small, CREATE, {"i": {"lines": lines((c, 1), (d, 1))}}))["cartCreate"][
+            "cart"
+        ]
+        data = await ok(small, ADD, {"c": tiny["id"], "l": lines((e, 1))})
+        assert data["cartLinesAdd"]["userErrors"][0]["code"] == "TOO_MANY_LINES"
+
+
+async def test_warnings_follow_price_changes_and_stock(engine, writer) -> None:
+    (a, sku, _), *_ = await stocked(engine, 1)
+    cart = (await ok(writer, CREATE, {"i": {"lines": lines((a, 2))}}))["cartCreate"]["cart"]
+    assert cart["warnings"] == []
+    admin = await make_staff(engine, writer, StaffRole.ADMIN)
+    await ok(
+        writer,
+        'mutation($s: String!) { priceSet(input: {prices: [{sku: $s, price: "12345"}]}) '
+        "{ userErrors { code } } }",
+        {"s": sku},
+        admin.headers,
+    )
+    async with engine.connect() as conn:
+        await conn.execute(
+            text("UPDATE stock_levels SET on_hand = reserved WHERE variant_id = :a"), {"a": a}
+        )
+        await conn.commit()
+    seen = (await ok(writer, READ, {"id": cart["id"]}))["cart"]
+    assert {w["code"] for w in seen["warnings"]} == {"PRICE_CHANGED", "STOCK_LOW"}
+    assert money(seen["lines"][0]["cost"]["unitPrice"]) == 12_345
+    assert seen["lines"][0]["availableQuantity"] == 0
+    assert "INSUFFICIENT_STOCK" in {b["code"] for b in seen["checkoutBlockers"]}
+
+
+async def test_cart_reads_cost_the_same_statements_whatever_the_lines(engine, writer) -> None:
+    variants = await stocked(engine, 12)
+    member = await register(writer)
+    async with client_for(engine, limits=Limits(max_query_cost=100_000), secret_key=SECRET) as c:
+        small = (
+            await ok(c, CREATE, {"i": {"lines": lines(*[(v, 1) for v, _, _ in variants[:2]])}})
+        )["cartCreate"]["cart"]
+        large = (
+            await ok(
+                c,
+                CREATE,
+                {"i": {"lines": lines(*[(v, 1) for v, _, _ in variants])}},
+                member.headers,
+            )
+        )["cartCreate"]["cart"]
+        assert len(large["lines"]) == 12
+        few = await gql(c, READ, {"id": small["id"]})
+        many = await gql(c, READ, {"id": large["id"]}, member.headers)
+        assert not few.errors and not many.errors
+        # cart, lines, variants, products, categories, tiers, promotions, supply; the
+        # member's adds the sign-in check and their membership.
+        assert few.sql_statements == 8
+        assert many.sql_statements == 10
