@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from api.config import Limits
 from domain.actors import StaffRole
 from tests.conftest import client_for, gql, ok
-from tests.people import bearer, gid, make_staff, register, register_device, store_ids
+from tests.people import PASSWORD, bearer, gid, make_staff, register, register_device, store_ids
 
 D = Decimal
 SECRET = "test-secret-" + "x" * 32
@@ -254,3 +254,81 @@ async def test_cart_reads_cost_the_same_statements_whatever_the_lines(engine, wr
         # member's adds the sign-in check and their membership.
         assert few.sql_statements == 8
         assert many.sql_statements == 10
+
+
+LOGIN = """mutation($i: String!, $p: String!, $c: ID) {
+  customerLogin(input: {identifier: $i, password: $p, cartId: $c}) {
+    token { accessToken } userErrors { code } } }"""
+ME_CART = "{ me { cart { id lines { quantity variant { sku } } } } }"
+IDENTITY = """mutation($c: ID!, $b: CartBuyerIdentityInput!) {
+  cartBuyerIdentityUpdate(cartId: $c, buyerIdentity: $b) {
+    cart { id checkoutBlockers { code } } userErrors { code field } } }"""
+
+
+async def sign_in(writer: Any, person: Any, cart_id: str | None) -> dict[str, str]:
+    data = await ok(writer, LOGIN, {"i": person.email, "p": PASSWORD, "c": cart_id})
+    return bearer(data["customerLogin"]["token"]["accessToken"])
+
+
+async def test_a_guest_cart_merges_into_the_customers_cart_at_sign_in(engine, writer) -> None:
+    (a, sku_a, _), (b, sku_b, _) = (await stocked(engine, 2))[:2]
+    member = await register(writer)
+    async with client_for(engine, cart_max_quantity=5, secret_key=SECRET) as c:
+        mine = await ok(c, CREATE, {"i": {"lines": lines((a, 4))}}, member.headers)
+        mine_id = mine["cartCreate"]["cart"]["id"]
+        guest = (await ok(c, CREATE, {"i": {"lines": lines((a, 2), (b, 1))}}))["cartCreate"]["cart"]
+        headers = await sign_in(c, member, guest["id"])
+        cart = (await ok(c, ME_CART, headers=headers))["me"]["cart"]
+        assert cart["id"] == mine_id
+        # Same variant: 4 + 2, capped at the line maximum (5 here); the other line joins.
+        assert [(line["variant"]["sku"], line["quantity"]) for line in cart["lines"]] == [
+            (sku_a, 5),
+            (sku_b, 1),
+        ]
+        closed = await ok(c, ADD, {"c": guest["id"], "l": lines((b, 1))})
+        assert closed["cartLinesAdd"]["userErrors"][0]["code"] == "CART_CLOSED"
+        # Signing in again with the merged cart changes nothing.
+        await sign_in(c, member, guest["id"])
+        again = (await ok(c, ME_CART, headers=headers))["me"]["cart"]
+        assert again == cart
+
+
+async def test_a_customer_without_a_cart_adopts_the_guest_cart(engine, writer) -> None:
+    (a, sku_a, _), *_ = await stocked(engine, 1)
+    member = await register(writer)
+    guest = (await ok(writer, CREATE, {"i": {"lines": lines((a, 3))}}))["cartCreate"]["cart"]
+    headers = await sign_in(writer, member, guest["id"])
+    cart = (await ok(writer, ME_CART, headers=headers))["me"]["cart"]
+    assert cart["id"] == guest["id"]
+    assert cart["lines"] == [{"quantity": 3, "variant": {"sku": sku_a}}]
+    # A wrong or foreign cart ID never makes the sign-in fail.
+    other = await register(writer)
+    data = await ok(writer, LOGIN, {"i": other.email, "p": PASSWORD, "c": guest["id"]})
+    assert data["customerLogin"]["userErrors"] == []
+    assert (await ok(writer, ME_CART, headers=other.headers))["me"]["cart"] is None
+
+
+async def test_buyer_identity_gives_contact_and_merges_with_a_token(engine, writer) -> None:
+    (a, _, _), (b, _, _) = (await stocked(engine, 2))[:2]
+    guest = (await ok(writer, CREATE, {"i": {"lines": lines((a, 1))}}))["cartCreate"]["cart"]
+    bad = await ok(writer, IDENTITY, {"c": guest["id"], "b": {"email": "not-an-email"}})
+    assert bad["cartBuyerIdentityUpdate"]["userErrors"] == [
+        {"code": "INVALID_EMAIL", "field": ["buyerIdentity", "email"]}
+    ]
+    bad = await ok(writer, IDENTITY, {"c": guest["id"], "b": {"phone": "12"}})
+    assert bad["cartBuyerIdentityUpdate"]["userErrors"][0]["code"] == "INVALID_PHONE"
+    good = await ok(writer, IDENTITY, {"c": guest["id"], "b": {"phone": "0901 234 567"}})
+    blockers = {b["code"] for b in good["cartBuyerIdentityUpdate"]["cart"]["checkoutBlockers"]}
+    assert "CONTACT_REQUIRED" not in blockers
+    async with engine.connect() as conn:
+        phone = await conn.scalar(text("SELECT phone FROM carts WHERE phone IS NOT NULL"))
+    assert phone == "+84901234567"
+
+    member = await register(writer)
+    mine = (await ok(writer, CREATE, {"i": {"lines": lines((b, 1))}}, member.headers))[
+        "cartCreate"
+    ]["cart"]
+    merged = await ok(writer, IDENTITY, {"c": guest["id"], "b": {}}, member.headers)
+    assert merged["cartBuyerIdentityUpdate"]["cart"]["id"] == mine["id"]
+    cart = (await ok(writer, ME_CART, headers=member.headers))["me"]["cart"]
+    assert len(cart["lines"]) == 2

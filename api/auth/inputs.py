@@ -11,6 +11,10 @@ import strawberry
 class LoginInput:
     identifier: str = strawberry.field(description="Email, or phone in any usual form.")
     password: str = strawberry.field(description="The password.")
+    cart_id: strawberry.ID | None = strawberry.field(
+        default=None,
+        description='A guest cart to merge into the customer\'s cart (README, "Carts").',
+    )
 
 
 @strawberry.input(description="Staff sign-in details.")

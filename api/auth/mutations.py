@@ -5,9 +5,11 @@ from __future__ import annotations
 from typing import Annotated
 
 import strawberry
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.auth.inputs import LoginInput, RefreshTokenArgument, StaffLoginInput
 from api.auth.payloads import AccessToken, AccessTokenPayload, LogoutPayload, StaffLoginPayload
+from api.core.cart_ids import merge_after_sign_in
 from api.core.mutations import mutate
 from api.core.types import OmniInfo
 from api.staff.types import StaffUser
@@ -43,12 +45,15 @@ class AuthMutation:
         ],
     ) -> AccessTokenPayload:
         actor, secret = info.context.actor, info.context.settings.secret_key
-        return await mutate(
-            info,
-            AccessTokenPayload,
-            lambda s: customers.login(s, actor, input.identifier, input.password, secret),
-            _tokens,
-        )
+        merged = merge_after_sign_in(info.context.settings, input.cart_id)
+
+        async def work(session: AsyncSession) -> IssuedTokens:
+            tokens = await customers.login(session, actor, input.identifier, input.password, secret)
+            if merged is not None:
+                await merged(session, tokens.subject_id)
+            return tokens
+
+        return await mutate(info, AccessTokenPayload, work, _tokens)
 
     @strawberry.mutation(
         description="Trade a refresh token for new tokens. Each refresh token works once; "

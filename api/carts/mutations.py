@@ -8,13 +8,12 @@ from typing import Annotated
 import strawberry
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.carts.ids import parse_cart_id
 from api.carts.types import Cart
+from api.core.cart_ids import cart_limits, parse_cart_id
 from api.core.ids import expect_global_id
 from api.core.mutations import error_type, mutate
 from api.core.types import OmniInfo
-from api.pricing import loaders as pricing
-from domain.carts import models, service
+from domain.carts import merge, models, service
 from domain.carts.errors import CartErrorCode
 
 CartError = error_type("CartError", "Why a cart change failed.", CartErrorCode)
@@ -52,12 +51,7 @@ class CartCreateInput:
 
 
 def _limits(info: OmniInfo) -> service.CartLimits:
-    settings = info.context.settings
-    return service.CartLimits(
-        max_lines=settings.cart_max_lines,
-        max_quantity=settings.cart_max_quantity,
-        rules=pricing.rules(settings.pricing),
-    )
+    return cart_limits(info.context.settings)
 
 
 def _lines(lines: list[CartLineInput]) -> list[service.LineInput]:
@@ -72,6 +66,16 @@ def _lines(lines: list[CartLineInput]) -> list[service.LineInput]:
 
 def _ok(cart: models.Cart) -> CartPayload:
     return CartPayload(cart=Cart.from_model(cart))
+
+
+@strawberry.input(description="Who the order is for: how to reach them.")
+class CartBuyerIdentityInput:
+    email: str | None = strawberry.field(
+        default=None, description="Email for the order (empty string clears it)."
+    )
+    phone: str | None = strawberry.field(
+        default=None, description="Phone for the order, Vietnamese forms accepted."
+    )
 
 
 CartIdArg = Annotated[strawberry.ID, strawberry.argument(description="The Cart.")]
@@ -89,7 +93,9 @@ async def _change(
         cart = await service.open_cart(session, actor, pk, token)
         return await change(session, cart)
 
-    return await mutate(info, CartPayload, work, _ok, arguments=("cartId", "lines", "lineIds"))
+    return await mutate(
+        info, CartPayload, work, _ok, arguments=("cartId", "lines", "lineIds", "buyerIdentity")
+    )
 
 
 @strawberry.type
@@ -155,3 +161,24 @@ class CartMutation:
         actor = info.context.actor
         ids = [expect_global_id(i, "CartLine", f"lineIds.{n}") for n, i in enumerate(line_ids)]
         return await _change(info, cart_id, lambda s, c: service.remove_lines(s, actor, c, ids))
+
+    @strawberry.mutation(
+        description="Set the order's contact. Sent with a customer's token on a guest cart, "
+        "the guest cart merges into the customer's cart, which is returned (README, "
+        '"Carts").'
+    )
+    async def cart_buyer_identity_update(
+        self,
+        info: OmniInfo,
+        cart_id: CartIdArg,
+        buyer_identity: Annotated[
+            CartBuyerIdentityInput, strawberry.argument(description="The contact.")
+        ],
+    ) -> CartPayload:
+        actor, limits = info.context.actor, _limits(info)
+        email, phone = buyer_identity.email, buyer_identity.phone
+        return await _change(
+            info,
+            cart_id,
+            lambda s, c: merge.set_buyer_identity(s, actor, c, email, phone, limits),
+        )

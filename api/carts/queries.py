@@ -6,8 +6,8 @@ from typing import Annotated
 
 import strawberry
 
-from api.carts.ids import parse_cart_id
 from api.carts.types import Cart
+from api.core.cart_ids import parse_cart_id
 from api.core.errors import NotFound
 from api.core.types import OmniInfo
 from domain.carts import service

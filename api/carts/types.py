@@ -9,9 +9,9 @@ from datetime import datetime
 import strawberry
 
 from api.carts import loaders
-from api.carts.ids import cart_global_id
 from api.catalog import loaders as catalog
 from api.catalog.types import ProductVariant
+from api.core.cart_ids import cart_global_id
 from api.core.ids import to_global_id
 from api.core.types import Channel, Money, OmniInfo
 from api.pricing.breakdown import PriceAdjustment

@@ -27,6 +27,10 @@ class MembershipClaimCompleteInput:
     password: str = strawberry.field(
         description="The new password: 8 to 128 characters, a letter and a digit."
     )
+    cart_id: strawberry.ID | None = strawberry.field(
+        default=None,
+        description='A guest cart to merge into the member\'s cart (README, "Carts").',
+    )
 
 
 @strawberry.input(description="A staff correction of a member's points.")

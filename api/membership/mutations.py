@@ -5,8 +5,10 @@ from __future__ import annotations
 from typing import Annotated
 
 import strawberry
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.auth.payloads import AccessToken
+from api.core.cart_ids import merge_after_sign_in
 from api.core.ids import expect_global_id
 from api.core.mutations import mutate
 from api.core.node import present
@@ -112,12 +114,17 @@ class MembershipMutation:
                 token=AccessToken.of(joined.tokens),
             )
 
-        return await mutate(
-            info,
-            MembershipClaimCompletePayload,
-            lambda s: enrolment.complete_claim(s, input.phone, input.code, input.password, secret),
-            ok,
-        )
+        merged = merge_after_sign_in(info.context.settings, input.cart_id)
+
+        async def work(session: AsyncSession) -> enrolment.Joined:
+            joined = await enrolment.complete_claim(
+                session, input.phone, input.code, input.password, secret
+            )
+            if merged is not None:
+                await merged(session, joined.customer.id)
+            return joined
+
+        return await mutate(info, MembershipClaimCompletePayload, work, ok)
 
     @strawberry.mutation(description="Correct a member's points (staff, with a reason).")
     async def points_adjust(

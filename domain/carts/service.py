@@ -76,7 +76,7 @@ async def open_cart(
     return cart
 
 
-def _require_open(cart: Cart) -> None:
+def require_open(cart: Cart) -> None:
     if cart.status is not CartStatus.ACTIVE:
         raise cart_error(
             CartErrorCode.CART_CLOSED, f"This cart is {cart.status.value.lower()}.", "cartId"
@@ -186,7 +186,7 @@ async def _prices(
     return await cart_pricing.unit_prices(session, ctx, variants)
 
 
-def _touch(cart: Cart, actor: Actor) -> None:
+def touch(cart: Cart, actor: Actor) -> None:
     cart.last_channel = actor.channel
     cart.updated_at = datetime.now(UTC)
 
@@ -200,7 +200,7 @@ async def add_lines(
     field: str = "lines",
 ) -> Cart:
     """Add quantities; a variant already in the cart adds to its line."""
-    _require_open(cart)
+    require_open(cart)
     for i, line in enumerate(lines):
         _check_quantity(line.quantity, limits, f"{field}.{i}.quantity")
     variants = await _on_sale(session, actor, [line.variant_id for line in lines], field)
@@ -231,7 +231,7 @@ async def add_lines(
             )
         else:
             row.quantity, row.seen_price = quantity, seen[variant_id]
-    _touch(cart, actor)
+    touch(cart, actor)
     await session.flush()
     return cart
 
@@ -243,7 +243,7 @@ async def update_lines(
     changes: Sequence[LineChange],
     limits: CartLimits,
 ) -> Cart:
-    _require_open(cart)
+    require_open(cart)
     by_id = {line.id: line for line in await _lines(session, cart)}
     wanted: dict[int, tuple[int, str]] = {}
     for i, change in enumerate(changes):
@@ -258,7 +258,7 @@ async def update_lines(
     for change in changes:
         line = by_id[change.line_id]
         line.quantity, line.seen_price = change.quantity, seen[line.variant_id]
-    _touch(cart, actor)
+    touch(cart, actor)
     await session.flush()
     return cart
 
@@ -266,13 +266,13 @@ async def update_lines(
 async def remove_lines(
     session: AsyncSession, actor: Actor, cart: Cart, line_ids: Sequence[int]
 ) -> Cart:
-    _require_open(cart)
+    require_open(cart)
     by_id = {line.id: line for line in await _lines(session, cart)}
     for i, line_id in enumerate(line_ids):
         if line_id not in by_id:
             raise cart_error(CartErrorCode.LINE_NOT_FOUND, "No such line.", f"lineIds.{i}")
     for line_id in set(line_ids):
         await session.delete(by_id[line_id])
-    _touch(cart, actor)
+    touch(cart, actor)
     await session.flush()
     return cart
