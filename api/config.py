@@ -75,6 +75,8 @@ class Pricing:
     rounding_unit: Decimal = Decimal(1)
     point_value: Decimal = Decimal(1000)
     points_cap_percent: Decimal = Decimal(50)
+    delivery_fee: Decimal = Decimal(30_000)
+    free_delivery_from: Decimal | None = Decimal(500_000)
 
     def rules(self) -> Rules:
         minor = Decimal(1).scaleb(-MINOR_UNITS.get(currency_code(), 2))
@@ -83,6 +85,7 @@ class Pricing:
             rounding_unit=max(self.rounding_unit, minor),
             point_value=self.point_value,
             points_cap=self.points_cap_percent / 100,
+            free_delivery_from=self.free_delivery_from,
         )
 
 
@@ -156,6 +159,8 @@ class Settings:
                 rounding_unit=_decimal("OMNI_PRICE_ROUNDING_UNIT", Decimal(1)),
                 point_value=_decimal("OMNI_POINT_VALUE", Decimal(1000)),
                 points_cap_percent=_decimal("OMNI_POINTS_CAP_PERCENT", Decimal(50), maximum=100),
+                delivery_fee=_decimal("OMNI_DELIVERY_FEE", Decimal(30_000)),
+                free_delivery_from=_free_from(os.environ.get("OMNI_FREE_DELIVERY_FROM")),
             ),
             cart_max_lines=_int("OMNI_CART_MAX_LINES", 100),
             cart_max_quantity=_int("OMNI_CART_MAX_QUANTITY", 99),
@@ -217,6 +222,15 @@ def _decimal(name: str, default: Decimal, maximum: Decimal | int | None = None) 
         limit = f" and at most {maximum}" if maximum is not None else ""
         raise ConfigError(f"{name} must be above 0{limit}")
     return value
+
+
+def _free_from(raw: str | None) -> Decimal | None:
+    """Unset: 500,000; "off" or "none": delivery is never free by amount."""
+    if raw is None or not raw.strip():
+        return Decimal(500_000)
+    if raw.strip().lower() in ("off", "none"):
+        return None
+    return _decimal("OMNI_FREE_DELIVERY_FROM", Decimal(500_000))
 
 
 def _budget(name: str, default: Budget) -> Budget:

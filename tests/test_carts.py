@@ -332,3 +332,101 @@ async def test_buyer_identity_gives_contact_and_merges_with_a_token(engine, writ
     assert merged["cartBuyerIdentityUpdate"]["cart"]["id"] == mine["id"]
     cart = (await ok(writer, ME_CART, headers=member.headers))["me"]["cart"]
     assert len(cart["lines"]) == 2
+
+
+FULFIL = """mutation($c: ID!, $f: CartFulfillmentInput!) {
+  cartFulfillmentUpdate(cartId: $c, fulfillment: $f) {
+    cart { readyForCheckout checkoutBlockers { code }
+           fulfillment { kind store { code } address { recipient phone province formatted } }
+           lines { quantity availableQuantity cost { total { amount } } }
+           cost { subtotal { amount } discounts { amount } delivery { amount } total { amount } }
+           breakdown { source amount { amount } } }
+    userErrors { code field } } }"""
+
+
+async def location_ids(engine: AsyncEngine) -> dict[str, int]:
+    async with engine.connect() as conn:
+        rows = await conn.execute(text("SELECT code, id FROM locations"))
+        return {code: pk for code, pk in rows}
+
+
+async def test_pickup_and_delivery_with_fees_availability_and_blockers(engine, writer) -> None:
+    (a, _, _), *_ = await stocked(engine, 1)
+    member = await register(writer)
+    cart = (await ok(writer, CREATE, {"i": {"lines": lines((a, 1))}}, member.headers))[
+        "cartCreate"
+    ]["cart"]
+    where = await location_ids(engine)
+    no_pickup = await ok(
+        writer,
+        FULFIL,
+        {"c": cart["id"], "f": {"pickup": {"storeId": gid("Location", where["HCM-Q7-01"])}}},
+        member.headers,
+    )
+    assert no_pickup["cartFulfillmentUpdate"]["userErrors"] == [
+        {"code": "PICKUP_UNAVAILABLE", "field": ["fulfillment", "pickup", "storeId"]}
+    ]
+    picked = await ok(
+        writer,
+        FULFIL,
+        {"c": cart["id"], "f": {"pickup": {"storeId": gid("Location", where["HN-HK01"])}}},
+        member.headers,
+    )
+    seen = picked["cartFulfillmentUpdate"]["cart"]
+    assert seen["fulfillment"] == {"kind": "PICKUP", "store": {"code": "HN-HK01"}, "address": None}
+    async with engine.connect() as conn:
+        at_store = await conn.scalar(
+            text(
+                "SELECT coalesce(max(on_hand - reserved), 0) FROM stock_levels "
+                "WHERE variant_id = :v AND location_id = :l"
+            ),
+            {"v": a, "l": where["HN-HK01"]},
+        )
+    assert seen["lines"][0]["availableQuantity"] == at_store
+    assert money(seen["cost"]["delivery"]) == 0
+    assert seen["readyForCheckout"] is (at_store >= 1)
+
+    address = {
+        "recipient": "Nguyễn Lan",
+        "phone": "0901234567",
+        "street": "12 Lê Lợi",
+        "ward": "Bến Nghé",
+        "district": "Quận 1",
+        "province": "TP. Hồ Chí Minh",
+    }
+    for change, code, field in (
+        ({"phone": "123"}, "INVALID_PHONE", "phone"),
+        ({"province": "Paris"}, "INVALID_ADDRESS", "province"),
+        ({"street": " "}, "INVALID_INPUT", "street"),
+    ):
+        bad = await ok(
+            writer,
+            FULFIL,
+            {"c": cart["id"], "f": {"delivery": {"address": {**address, **change}}}},
+            member.headers,
+        )
+        assert bad["cartFulfillmentUpdate"]["userErrors"] == [
+            {"code": code, "field": ["fulfillment", "delivery", "address", field]}
+        ]
+    both = await gql(
+        writer,
+        FULFIL,
+        {
+            "c": cart["id"],
+            "f": {"delivery": {"address": address}, "pickup": {"storeId": gid("Location", 1)}},
+        },
+        member.headers,
+    )
+    assert both.errors  # one-of: exactly one
+    delivered = await ok(
+        writer, FULFIL, {"c": cart["id"], "f": {"delivery": {"address": address}}}, member.headers
+    )
+    seen = delivered["cartFulfillmentUpdate"]["cart"]
+    assert seen["fulfillment"]["address"]["province"] == "Hồ Chí Minh"
+    assert seen["fulfillment"]["address"]["phone"] == "+84901234567"
+    goods = money(seen["cost"]["subtotal"]) - money(seen["cost"]["discounts"])
+    fee = 0 if goods >= 500_000 else 30_000
+    assert money(seen["cost"]["delivery"]) == fee
+    assert money(seen["cost"]["total"]) == goods + fee
+    assert ("DELIVERY" in {b["source"] for b in seen["breakdown"]}) is (fee > 0)
+    assert "NO_FULFILLMENT" not in {b["code"] for b in seen["checkoutBlockers"]}

@@ -13,6 +13,7 @@ from api.core.cart_ids import cart_limits, parse_cart_id
 from api.core.ids import expect_global_id
 from api.core.mutations import error_type, mutate
 from api.core.types import OmniInfo
+from domain.carts import fulfillment as fulfillments
 from domain.carts import merge, models, service
 from domain.carts.errors import CartErrorCode
 
@@ -78,6 +79,40 @@ class CartBuyerIdentityInput:
     )
 
 
+@strawberry.input(description="Pickup at a store.")
+class PickupInput:
+    store_id: strawberry.ID = strawberry.field(
+        description="An active store that takes pickups (`Location.pickupEnabled`)."
+    )
+
+
+@strawberry.input(description="A Vietnamese delivery address; every field is required.")
+class DeliveryAddressInput:
+    recipient: str = strawberry.field(description="Who receives it (≤ 150).")
+    phone: str = strawberry.field(description="Their phone, Vietnamese forms accepted.")
+    street: str = strawberry.field(description="House number and street (≤ 250).")
+    ward: str = strawberry.field(description="Ward (phường/xã).")
+    district: str = strawberry.field(description="District (quận/huyện).")
+    province: str = strawberry.field(
+        description='Province or city, current or former name ("TP. Hồ Chí Minh", "Bình Dương").'
+    )
+
+
+@strawberry.input(description="Delivery to an address.")
+class DeliveryInput:
+    address: DeliveryAddressInput = strawberry.field(description="Where to.")
+
+
+@strawberry.input(one_of=True, description="Exactly one of `pickup` and `delivery`.")
+class CartFulfillmentInput:
+    pickup: PickupInput | None = strawberry.field(
+        default=strawberry.UNSET, description="Collect at a store."
+    )
+    delivery: DeliveryInput | None = strawberry.field(
+        default=strawberry.UNSET, description="Deliver to an address."
+    )
+
+
 CartIdArg = Annotated[strawberry.ID, strawberry.argument(description="The Cart.")]
 
 
@@ -94,7 +129,11 @@ async def _change(
         return await change(session, cart)
 
     return await mutate(
-        info, CartPayload, work, _ok, arguments=("cartId", "lines", "lineIds", "buyerIdentity")
+        info,
+        CartPayload,
+        work,
+        _ok,
+        arguments=("cartId", "lines", "lineIds", "buyerIdentity", "fulfillment"),
     )
 
 
@@ -181,4 +220,32 @@ class CartMutation:
             info,
             cart_id,
             lambda s, c: merge.set_buyer_identity(s, actor, c, email, phone, limits),
+        )
+
+    @strawberry.mutation(
+        description="Choose pickup at a store or delivery to an address. Delivery costs the "
+        "configured fee, free from the configured goods total or with a free-delivery voucher."
+    )
+    async def cart_fulfillment_update(
+        self,
+        info: OmniInfo,
+        cart_id: CartIdArg,
+        fulfillment: Annotated[
+            CartFulfillmentInput, strawberry.argument(description="Pickup or delivery.")
+        ],
+    ) -> CartPayload:
+        actor = info.context.actor
+        pickup, delivery = fulfillment.pickup, fulfillment.delivery
+        if pickup:
+            store = expect_global_id(pickup.store_id, "Location", "fulfillment.pickup.storeId")
+            return await _change(
+                info, cart_id, lambda s, c: fulfillments.set_pickup(s, actor, c, store)
+            )
+        assert delivery
+        a = delivery.address
+        address = fulfillments.DeliveryAddress(
+            a.recipient, a.phone, a.street, a.ward, a.district, a.province
+        )
+        return await _change(
+            info, cart_id, lambda s, c: fulfillments.set_delivery(s, actor, c, address)
         )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 
 import strawberry
 
@@ -13,10 +14,13 @@ from api.catalog import loaders as catalog
 from api.catalog.types import ProductVariant
 from api.core.cart_ids import cart_global_id
 from api.core.ids import to_global_id
-from api.core.types import Channel, Money, OmniInfo
+from api.core.types import Channel, Money, OmniInfo, PostalAddress
+from api.inventory import loaders as stock
+from api.inventory.types import Location
 from api.pricing.breakdown import PriceAdjustment
 from domain.actors import Actor
 from domain.carts import models
+from domain.carts.fulfillment import DELIVERY, PICKUP
 from domain.catalog.visibility import variant_shown_to
 from domain.pricebook.context import ancestry, item
 from domain.pricing.breakdown import CartPrice, LinePrice
@@ -93,6 +97,34 @@ class CheckoutBlocker:
     message: str = strawberry.field(description="A sentence to show.")
 
 
+@strawberry.enum(description="How the order reaches the buyer.")
+class FulfillmentKind(enum.Enum):
+    PICKUP = strawberry.enum_value("PICKUP", description="Collected at a store.")
+    DELIVERY = strawberry.enum_value("DELIVERY", description="Delivered to an address.")
+
+
+@strawberry.type(description="Where a delivery goes.")
+class DeliveryAddress(PostalAddress):
+    recipient: str = strawberry.field(description="Who receives it.")
+    phone: str = strawberry.field(description="Their phone, E.164 (+84…).")
+
+
+@strawberry.type(description="The cart's chosen fulfilment.")
+class CartFulfillment:
+    kind: FulfillmentKind = strawberry.field(description="Pickup or delivery.")
+    store_id: strawberry.Private[int | None]
+    address: DeliveryAddress | None = strawberry.field(
+        description="The delivery address; null for pickup."
+    )
+
+    @strawberry.field(description="The pickup store; null for delivery.")
+    async def store(self, info: OmniInfo) -> Location | None:
+        if self.store_id is None:
+            return None
+        found = await stock.location(info).load(self.store_id)
+        return Location.from_model(found) if found else None
+
+
 @strawberry.type(description="A variant and its quantity in a cart.")
 class CartLine:
     model: strawberry.Private[models.CartLine]
@@ -102,8 +134,8 @@ class CartLine:
     variant: ProductVariant = strawberry.field(description="What is bought.")
     cost: CartLineCost = strawberry.field(description="What the line costs.")
     available_quantity: int = strawberry.field(
-        description="The most units one store or warehouse can supply now (until a "
-        "fulfilment is chosen)."
+        description="Units available for this cart now: at the pickup store; across the "
+        "locations that ship, for delivery; before a choice, the most one location holds."
     )
 
 
@@ -154,7 +186,7 @@ class Cart:
         by_product = {p.id: p for p in products if p}
         tree = await catalog.category_tree(info).load(None)
         ctx = await loaders.owner_pricing(info).load(self.model.customer_id)
-        supply = await loaders.supply(info).load_many(variant_ids)
+        supply = await self._available(info, variant_ids)
         engine_lines = []
         for row, variant in zip(rows, variants, strict=True):
             assert variant is not None  # lines reference variants (FK)
@@ -163,7 +195,10 @@ class Cart:
             engine_lines.append(
                 EngineLine(str(row.id), item(variant, product, chain), row.quantity)
             )
-        price = price_cart(engine_lines, ctx)
+        fee = Decimal(0)
+        if self.model.fulfillment_kind == DELIVERY:
+            fee = info.context.settings.pricing.delivery_fee
+        price = price_cart(engine_lines, ctx, delivery_fee=fee)
         lines, warnings, blockers = [], [], []
         buyer = Actor(channel=info.context.actor.channel)  # on sale to anyone
         for row, variant, priced, available in zip(
@@ -249,6 +284,38 @@ class Cart:
         result = _Priced(lines, price, warnings, blockers)
         self.cache.append(result)
         return result
+
+    async def _available(self, info: OmniInfo, variant_ids: list[int]) -> list[int]:
+        if self.model.fulfillment_kind == PICKUP and self.model.pickup_location_id is not None:
+            store = self.model.pickup_location_id
+            levels = await stock.stock_at(info).load_many([(v, store) for v in variant_ids])
+            return [max(0, lv.on_hand - lv.reserved) if lv else 0 for lv in levels]
+        if self.model.fulfillment_kind == DELIVERY:
+            return list(await stock.delivery_available(info).load_many(variant_ids))
+        return list(await loaders.supply(info).load_many(variant_ids))
+
+    @strawberry.field(description="Pickup or delivery, once chosen; null before.")
+    def fulfillment(self) -> CartFulfillment | None:
+        kind = self.model.fulfillment_kind
+        if kind is None:
+            return None
+        address = self.model.delivery_address
+        return CartFulfillment(
+            kind=FulfillmentKind[kind],
+            store_id=self.model.pickup_location_id,
+            address=DeliveryAddress(**address) if address else None,
+        )
+
+    @strawberry.field(
+        description="The order's contact: email and phone given with "
+        "`cartBuyerIdentityUpdate` (a customer's cart also has the account's)."
+    )
+    def buyer_email(self) -> str | None:
+        return self.model.email
+
+    @strawberry.field(description="The order's contact phone, E.164; null when none given.")
+    def buyer_phone(self) -> str | None:
+        return self.model.phone
 
     @strawberry.field(description="The lines, oldest first.")
     async def lines(self, info: OmniInfo) -> list[CartLine]:

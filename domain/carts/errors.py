@@ -17,6 +17,8 @@ class CartErrorCode(ErrorCode):
         "No single store or warehouse can supply this quantity; `message` says how many can.",
     )
     LINE_NOT_FOUND = "LINE_NOT_FOUND", "No such line in this cart."
+    PICKUP_UNAVAILABLE = "PICKUP_UNAVAILABLE", "The store is closed or does not take pickups."
+    INVALID_ADDRESS = "INVALID_ADDRESS", "The delivery address is not valid; `message` says why."
     CART_CLOSED = "CART_CLOSED", "The cart was ordered or merged into another; use that one."
 
 

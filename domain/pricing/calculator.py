@@ -187,6 +187,9 @@ def price_cart(
         )
 
     breakdown = _summed([a for line in priced for a in line.adjustments])
+    threshold = ctx.rules.free_delivery_from
+    if threshold is not None and goods >= threshold:
+        delivery_fee = ZERO
     delivery = delivery_fee
     if delivery_fee > 0:
         breakdown.append(

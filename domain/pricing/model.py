@@ -132,6 +132,8 @@ class Rules:
     point_value: Decimal = Decimal(1000)  # 1 point = 1,000 đồng off
     points_cap: Decimal = Decimal("0.5")  # at most half the order after discounts
     delivery_tax_rate: Decimal = Decimal("0.10")
+    # Delivery is free when the goods (after promotions and tier) reach this; None: never.
+    free_delivery_from: Decimal | None = None
 
 
 @dataclass(frozen=True, slots=True)
