@@ -9,10 +9,11 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from api.config import Limits
-from domain.actors import StaffRole
+from domain.actors import Actor, StaffRole, StaffScope
+from domain.membership import ledger
 from tests.conftest import client_for, gql, ok
 from tests.people import PASSWORD, bearer, gid, make_staff, register, register_device, store_ids
 
@@ -430,3 +431,147 @@ async def test_pickup_and_delivery_with_fees_availability_and_blockers(engine, w
     assert money(seen["cost"]["total"]) == goods + fee
     assert ("DELIVERY" in {b["source"] for b in seen["breakdown"]}) is (fee > 0)
     assert "NO_FULFILLMENT" not in {b["code"] for b in seen["checkoutBlockers"]}
+
+
+VOUCHER = """mutation($c: ID!, $code: String!) { cartVoucherApply(cartId: $c, code: $code) {
+  cart { voucher { code applied } warnings { code }
+         cost { discounts { amount } delivery { amount } total { amount } }
+         breakdown { source code amount { amount } } }
+  userErrors { code field } } }"""
+POINTS = """mutation($c: ID!, $p: Int!) { cartPointsRedeem(cartId: $c, points: $p) {
+  cart { pointsRedeemed pointsApplied cost { total { amount } }
+         breakdown { source amount { amount } } }
+  userErrors { code field message } } }"""
+
+
+async def expensive(engine: AsyncEngine) -> tuple[int, Decimal]:
+    """An on-sale variant with stock whose list price is at least 600,000."""
+    async with engine.connect() as conn:
+        row = (
+            await conn.execute(
+                text(
+                    """SELECT v.id, v.price FROM product_variants v
+                       JOIN products p ON p.id = v.product_id
+                       JOIN stock_levels s ON s.variant_id = v.id
+                       WHERE p.published AND v.archived_at IS NULL AND v.price >= 600000
+                         AND s.on_hand - s.reserved >= 2
+                       ORDER BY v.id LIMIT 1"""
+                )
+            )
+        ).one()
+    return row.id, row.price
+
+
+async def cheap_variant(engine: AsyncEngine) -> int:
+    async with engine.connect() as conn:
+        return int(
+            await conn.scalar(
+                text(
+                    """SELECT v.id FROM product_variants v JOIN products p ON p.id = v.product_id
+                       JOIN stock_levels s ON s.variant_id = v.id
+                       WHERE p.published AND v.archived_at IS NULL AND v.price < 300000
+                         AND s.on_hand - s.reserved >= 2 ORDER BY v.id LIMIT 1"""
+                )
+            )
+        )
+
+
+async def test_vouchers_on_a_cart_answer_with_codes_and_count_in_the_totals(engine, writer) -> None:
+    cheap = await cheap_variant(engine)
+    dear, _ = await expensive(engine)
+    guest = (await ok(writer, CREATE, {"i": {"lines": lines((dear, 1))}}))["cartCreate"]["cart"]
+    unknown = await ok(writer, VOUCHER, {"c": guest["id"], "code": "NOPE"})
+    assert unknown["cartVoucherApply"]["userErrors"] == [
+        {"code": "UNKNOWN_CODE", "field": ["code"]}
+    ]
+    # CHAOBAN is once per customer: a guest must sign in first.
+    answer = await ok(writer, VOUCHER, {"c": guest["id"], "code": "chaoban"})
+    assert answer["cartVoucherApply"]["userErrors"][0]["code"] == "SIGN_IN_REQUIRED"
+
+    member = await register(writer)
+    cart = (await ok(writer, CREATE, {"i": {"lines": lines((cheap, 1))}}, member.headers))[
+        "cartCreate"
+    ]["cart"]
+    small = await ok(writer, VOUCHER, {"c": cart["id"], "code": "chaoban"}, member.headers)
+    assert small["cartVoucherApply"]["userErrors"][0]["code"] == "MIN_SUBTOTAL_NOT_MET"
+    added = await ok(writer, ADD, {"c": cart["id"], "l": lines((dear, 1))}, member.headers)
+    dear_line = added["cartLinesAdd"]["cart"]["lines"][1]["id"]
+    applied = await ok(writer, VOUCHER, {"c": cart["id"], "code": "chaoban"}, member.headers)
+    seen = applied["cartVoucherApply"]["cart"]
+    assert applied["cartVoucherApply"]["userErrors"] == []
+    assert seen["voucher"] == {"code": "CHAOBAN", "applied": True}
+    off = [b for b in seen["breakdown"] if b["source"] == "VOUCHER"]
+    assert len(off) == 1 and off[0]["code"] == "CHAOBAN" and money(off[0]["amount"]) < 0
+    # Below the minimum again: the voucher stays on the cart but does not count.
+    await ok(writer, REMOVE, {"c": cart["id"], "l": [dear_line]}, member.headers)
+    now = (
+        await ok(
+            writer,
+            "query($id: ID!) { cart(id: $id) { voucher { code applied } warnings { code } "
+            "breakdown { source } } }",
+            {"id": cart["id"]},
+            member.headers,
+        )
+    )["cart"]
+    assert now["voucher"] == {"code": "CHAOBAN", "applied": False}
+    assert "VOUCHER_NOT_APPLICABLE" in {w["code"] for w in now["warnings"]}
+    assert "VOUCHER" not in {b["source"] for b in now["breakdown"]}
+    gone = await ok(
+        writer,
+        "mutation($c: ID!) { cartVoucherRemove(cartId: $c) { cart { voucher { code } } } }",
+        {"c": cart["id"]},
+        member.headers,
+    )
+    assert gone["cartVoucherRemove"]["cart"]["voucher"] is None
+
+
+async def test_free_delivery_voucher_zeroes_the_fee(engine, writer) -> None:
+    (cheap, _, _), *_ = await stocked(engine, 1)
+    member = await register(writer)
+    cart = (await ok(writer, CREATE, {"i": {"lines": lines((cheap, 1))}}, member.headers))[
+        "cartCreate"
+    ]["cart"]
+    address = {
+        "recipient": "Lan",
+        "phone": "0901234567",
+        "street": "1 Tràng Tiền",
+        "ward": "Tràng Tiền",
+        "district": "Hoàn Kiếm",
+        "province": "Hà Nội",
+    }
+    async with client_for(engine, secret_key=SECRET) as c:
+        await ok(
+            c, FULFIL, {"c": cart["id"], "f": {"delivery": {"address": address}}}, member.headers
+        )
+        before = (await ok(c, READ, {"id": cart["id"]}, member.headers))["cart"]
+        data = await ok(c, VOUCHER, {"c": cart["id"], "code": "FREESHIP-DEMO"}, member.headers)
+        seen = data["cartVoucherApply"]["cart"]
+    assert money(seen["cost"]["delivery"]) == 0
+    assert money(seen["cost"]["total"]) == money(before["cost"]["total"]) - money(
+        before["cost"]["delivery"]
+    )
+
+
+async def test_points_need_a_member_a_balance_and_stay_under_the_cap(engine, writer) -> None:
+    dear, _ = await expensive(engine)
+    member = await register(writer)
+    cart = (await ok(writer, CREATE, {"i": {"lines": lines((dear, 1))}}, member.headers))[
+        "cartCreate"
+    ]["cart"]
+    broke = await ok(writer, POINTS, {"c": cart["id"], "p": 10}, member.headers)
+    assert broke["cartPointsRedeem"]["userErrors"][0]["code"] == "INSUFFICIENT_POINTS"
+    async with AsyncSession(engine) as session:
+        admin = Actor(staff=StaffScope(1, StaffRole.ADMIN))
+        await ledger.adjust_points(session, admin, member.id, 5_000, "test")
+        await session.commit()
+    too_many = await ok(writer, POINTS, {"c": cart["id"], "p": 5_000}, member.headers)
+    assert too_many["cartPointsRedeem"]["userErrors"][0]["code"] == "POINTS_ABOVE_LIMIT"
+    fine = await ok(writer, POINTS, {"c": cart["id"], "p": 100}, member.headers)
+    seen = fine["cartPointsRedeem"]["cart"]
+    assert (seen["pointsRedeemed"], seen["pointsApplied"]) == (100, 100)
+    assert {"source": "POINTS", "amount": {"amount": "-100000"}} in seen["breakdown"]
+    guest = (await ok(writer, CREATE, {"i": {"lines": lines((dear, 1))}}))["cartCreate"]["cart"]
+    nobody = await ok(writer, POINTS, {"c": guest["id"], "p": 1})
+    assert nobody["cartPointsRedeem"]["userErrors"][0]["code"] == "MEMBER_REQUIRED"
+    negative = await ok(writer, POINTS, {"c": cart["id"], "p": -1}, member.headers)
+    assert negative["cartPointsRedeem"]["userErrors"][0]["code"] == "INVALID_POINTS"

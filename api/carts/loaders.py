@@ -14,6 +14,7 @@ from api.pricing import loaders as pricing_loaders
 from domain.carts.models import CartLine
 from domain.db import in_ids
 from domain.inventory.repository import supply_by_variant
+from domain.pricebook.models import Voucher
 from domain.pricing import model as pricing
 
 if TYPE_CHECKING:
@@ -47,6 +48,12 @@ async def _owner(
     return found
 
 
+async def _vouchers(session: AsyncSession, ids: Sequence[int]) -> dict[int, Voucher]:
+    rows = await session.scalars(select(Voucher).where(in_ids(Voucher.id, ids)))
+    return {v.id: v for v in rows}
+
+
 lines: Loader[int, list[CartLine]] = Loader(_lines, list)
+voucher: Loader[int, Voucher | None] = Loader(_vouchers)
 supply: Loader[int, int] = Loader(supply_by_variant, int)
 owner_pricing: ViewerLoader[int | None, pricing.Context] = ViewerLoader(_owner)

@@ -14,10 +14,11 @@ from api.core.ids import expect_global_id
 from api.core.mutations import error_type, mutate
 from api.core.types import OmniInfo
 from domain.carts import fulfillment as fulfillments
-from domain.carts import merge, models, service
+from domain.carts import merge, models, savings, service
 from domain.carts.errors import CartErrorCode
+from domain.pricing.vouchers import VoucherErrorCode
 
-CartError = error_type("CartError", "Why a cart change failed.", CartErrorCode)
+CartError = error_type("CartError", "Why a cart change failed.", CartErrorCode, VoucherErrorCode)
 
 
 @strawberry.type(description="Result of a cart mutation.")
@@ -133,7 +134,7 @@ async def _change(
         CartPayload,
         work,
         _ok,
-        arguments=("cartId", "lines", "lineIds", "buyerIdentity", "fulfillment"),
+        arguments=("cartId", "lines", "lineIds", "buyerIdentity", "fulfillment", "code", "points"),
     )
 
 
@@ -248,4 +249,41 @@ class CartMutation:
         )
         return await _change(
             info, cart_id, lambda s, c: fulfillments.set_delivery(s, actor, c, address)
+        )
+
+    @strawberry.mutation(
+        description="Apply a voucher code (any case). Refused with the voucher's code when it "
+        "does not apply (UNKNOWN_CODE, NOT_STARTED, EXPIRED, MIN_SUBTOTAL_NOT_MET, "
+        "USAGE_LIMIT_REACHED, ALREADY_USED_BY_CUSTOMER, TIER_TOO_LOW, INACTIVE, "
+        "SIGN_IN_REQUIRED). One voucher per cart: a new one replaces the old."
+    )
+    async def cart_voucher_apply(
+        self,
+        info: OmniInfo,
+        cart_id: CartIdArg,
+        code: Annotated[str, strawberry.argument(description="The voucher code.")],
+    ) -> CartPayload:
+        actor, limits = info.context.actor, _limits(info)
+        return await _change(
+            info, cart_id, lambda s, c: savings.apply_voucher(s, actor, c, code, limits)
+        )
+
+    @strawberry.mutation(description="Take the voucher off the cart.")
+    async def cart_voucher_remove(self, info: OmniInfo, cart_id: CartIdArg) -> CartPayload:
+        actor = info.context.actor
+        return await _change(info, cart_id, lambda s, c: savings.remove_voucher(s, actor, c))
+
+    @strawberry.mutation(
+        description="Redeem membership points at checkout (0 clears): the member's own cart, "
+        "within the balance and the cap. They are spent only when the order is placed."
+    )
+    async def cart_points_redeem(
+        self,
+        info: OmniInfo,
+        cart_id: CartIdArg,
+        points: Annotated[int, strawberry.argument(description="Points to redeem.")],
+    ) -> CartPayload:
+        actor, limits = info.context.actor, _limits(info)
+        return await _change(
+            info, cart_id, lambda s, c: savings.redeem_points(s, actor, c, points, limits)
         )

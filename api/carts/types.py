@@ -17,12 +17,14 @@ from api.core.ids import to_global_id
 from api.core.types import Channel, Money, OmniInfo, PostalAddress
 from api.inventory import loaders as stock
 from api.inventory.types import Location
+from api.pricing import loaders as pricing_loaders
 from api.pricing.breakdown import PriceAdjustment
 from domain.actors import Actor
 from domain.carts import models
 from domain.carts.fulfillment import DELIVERY, PICKUP
 from domain.catalog.visibility import variant_shown_to
 from domain.pricebook.context import ancestry, item
+from domain.pricebook.vouchers import to_engine
 from domain.pricing.breakdown import CartPrice, LinePrice
 from domain.pricing.calculator import CartLine as EngineLine
 from domain.pricing.calculator import price_cart
@@ -64,6 +66,19 @@ class CartWarningCode(enum.Enum):
     )
     UNAVAILABLE = strawberry.enum_value(
         "UNAVAILABLE", description="The variant is no longer on sale; remove the line."
+    )
+    VOUCHER_NOT_APPLICABLE = strawberry.enum_value(
+        "VOUCHER_NOT_APPLICABLE",
+        description="The cart's voucher does not apply now (minimum, window, tier); it "
+        "counts again when it does.",
+    )
+
+
+@strawberry.type(description="A voucher on a cart.")
+class CartVoucher:
+    code: str = strawberry.field(description="The code, upper-case.")
+    applied: bool = strawberry.field(
+        description="True when it counts in the totals now (see warnings otherwise)."
     )
 
 
@@ -145,6 +160,7 @@ class _Priced:
     price: CartPrice
     warnings: list[CartWarning]
     blockers: list[CheckoutBlocker]
+    voucher: CartVoucher | None
 
 
 @strawberry.type(
@@ -155,7 +171,9 @@ class Cart:
     model: strawberry.Private[models.Cart]
     cache: strawberry.Private[list[_Priced]]
     id: strawberry.ID = strawberry.field(description="Opaque, unguessable ID.")
-    points_redeemed: int = strawberry.field(description="Points to redeem at checkout.")
+    points_redeemed: int = strawberry.field(
+        description="Points asked for with `cartPointsRedeem` (see `pointsApplied`)."
+    )
     channel: Channel = strawberry.field(
         description="The channel it was created on (reports only: prices never depend on it)."
     )
@@ -198,7 +216,19 @@ class Cart:
         fee = Decimal(0)
         if self.model.fulfillment_kind == DELIVERY:
             fee = info.context.settings.pricing.delivery_fee
-        price = price_cart(engine_lines, ctx, delivery_fee=fee)
+        voucher = None
+        engine_voucher = None
+        if self.model.voucher_id is not None:
+            voucher = await loaders.voucher(info).load(self.model.voucher_id)
+            offer = await pricing_loaders.offer(info).load(None)
+            engine_voucher = to_engine(voucher, offer.tiers.ranks) if voucher else None
+        price = price_cart(
+            engine_lines,
+            ctx,
+            voucher=engine_voucher,
+            points=self.model.points_redeemed,
+            delivery_fee=fee,
+        )
         lines, warnings, blockers = [], [], []
         buyer = Actor(channel=info.context.actor.channel)  # on sale to anyone
         for row, variant, priced, available in zip(
@@ -248,6 +278,14 @@ class Cart:
                     available_quantity=available,
                 )
             )
+        if voucher is not None and not price.voucher_applied:
+            warnings.append(
+                CartWarning(
+                    code=CartWarningCode.VOUCHER_NOT_APPLICABLE,
+                    message=f"{voucher.code} does not apply to this cart now.",
+                    line_id=None,
+                )
+            )
         codes = {w.code for w in warnings}
         if not rows:
             blockers.append(
@@ -281,7 +319,8 @@ class Cart:
                     message="Give an email or a phone, or sign in.",
                 )
             )
-        result = _Priced(lines, price, warnings, blockers)
+        applied = CartVoucher(code=voucher.code, applied=price.voucher_applied) if voucher else None
+        result = _Priced(lines, price, warnings, blockers, applied)
         self.cache.append(result)
         return result
 
@@ -293,6 +332,16 @@ class Cart:
         if self.model.fulfillment_kind == DELIVERY:
             return list(await stock.delivery_available(info).load_many(variant_ids))
         return list(await loaders.supply(info).load_many(variant_ids))
+
+    @strawberry.field(description="The voucher applied with `cartVoucherApply`; null for none.")
+    async def voucher(self, info: OmniInfo) -> CartVoucher | None:
+        return (await self._priced(info)).voucher
+
+    @strawberry.field(
+        description="Of `pointsRedeemed`, how many count now (the cap follows the order)."
+    )
+    async def points_applied(self, info: OmniInfo) -> int:
+        return (await self._priced(info)).price.points_applied
 
     @strawberry.field(description="Pickup or delivery, once chosen; null before.")
     def fulfillment(self) -> CartFulfillment | None:

@@ -19,6 +19,13 @@ class CartErrorCode(ErrorCode):
     LINE_NOT_FOUND = "LINE_NOT_FOUND", "No such line in this cart."
     PICKUP_UNAVAILABLE = "PICKUP_UNAVAILABLE", "The store is closed or does not take pickups."
     INVALID_ADDRESS = "INVALID_ADDRESS", "The delivery address is not valid; `message` says why."
+    MEMBER_REQUIRED = "MEMBER_REQUIRED", "Only a signed-in or identified member redeems points."
+    INSUFFICIENT_POINTS = "INSUFFICIENT_POINTS", "The points balance is too low."
+    POINTS_ABOVE_LIMIT = (
+        "POINTS_ABOVE_LIMIT",
+        "Points may pay at most part of the order (50 % after discounts by default).",
+    )
+    INVALID_POINTS = "INVALID_POINTS", "Points are a whole number, 0 or more."
     CART_CLOSED = "CART_CLOSED", "The cart was ordered or merged into another; use that one."
 
 

@@ -10,7 +10,7 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from domain.carts.models import Cart
+from domain.carts.models import Cart, CartLine
 from domain.catalog.models import Category, Product, ProductVariant
 from domain.membership.models import Membership
 from domain.pricebook.context import ancestry, item, load_offer
@@ -41,3 +41,18 @@ async def unit_prices(
         v.id: unit_price(item(v, p, ancestry(p.category_id, parents)), ctx).price
         for v, p in variants
     }
+
+
+async def goods_total(session: AsyncSession, cart: Cart, ctx: pricing.Context) -> Decimal:
+    """The cart's goods after promotions and tier, before voucher and points: what voucher
+    minimums and the points cap look at."""
+    rows = (
+        await session.execute(
+            select(CartLine.quantity, ProductVariant, Product)
+            .join(ProductVariant, ProductVariant.id == CartLine.variant_id)
+            .join(Product, Product.id == ProductVariant.product_id)
+            .where(CartLine.cart_id == cart.id)
+        )
+    ).all()
+    prices = await unit_prices(session, ctx, [(v, p) for _, v, p in rows])
+    return sum((prices[v.id] * quantity for quantity, v, _ in rows), Decimal(0))
