@@ -27,6 +27,7 @@ from api.customers import schema as customers
 from api.inventory import schema as inventory
 from api.limits.extension import RequestLimits
 from api.membership import schema as membership
+from api.orders import schema as orders
 from api.pricebook import schema as pricebook
 from api.staff import schema as staff
 
@@ -40,6 +41,7 @@ CAPABILITIES: tuple[Capability, ...] = (
     membership.CAPABILITY,
     pricebook.CAPABILITY,
     carts.CAPABILITY,
+    orders.CAPABILITY,
 )
 
 Query = merge_types("Query", (NodeQuery, *(c.query for c in CAPABILITIES if c.query)))

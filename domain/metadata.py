@@ -14,5 +14,6 @@ def import_all_models() -> None:
     from domain.inventory import models as _inventory  # noqa: F401
     from domain.membership import models as _membership  # noqa: F401
     from domain.notifications import models as _notifications  # noqa: F401
+    from domain.orders import models as _orders  # noqa: F401
     from domain.pricebook import models as _pricebook  # noqa: F401
     from domain.staff import models as _staff  # noqa: F401

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
+from api.core.connections import After, Before, First, Last
 from api.core.ids import to_global_id
 from api.core.node import node_resolver, register_type
 from api.core.personal import guard_personal, personal
@@ -19,6 +20,8 @@ if TYPE_CHECKING:
     from api.carts.types import Cart
     from api.inventory.types import Location
     from api.membership.types import Membership
+    from api.orders.queries import OrderFilterInput
+    from api.orders.types import OrderConnection
 
 
 @strawberry.type(description="A delivery address in the customer's address book.")
@@ -72,6 +75,26 @@ class Customer(Node):
         from api.carts.queries import customer_cart
 
         return await customer_cart(info, self.model.id)
+
+    @strawberry.field(
+        description=personal("The customer's orders from every channel, newest first.")
+    )
+    async def orders(
+        self,
+        info: OmniInfo,
+        filter: Annotated[
+            Annotated[OrderFilterInput, strawberry.lazy("api.orders.queries")] | None,
+            strawberry.argument(description="Narrow the list."),
+        ] = None,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
+    ) -> Annotated[OrderConnection, strawberry.lazy("api.orders.types")] | None:
+        guard_personal(info, self.model.id)
+        from api.orders.queries import orders_of
+
+        return await orders_of(info, self.model.id, filter, first, after, last, before)
 
     @strawberry.field(description=personal("When the customer was created."))
     def created_at(self, info: OmniInfo) -> datetime | None:

@@ -1,0 +1,1 @@
+"""Orders through the API: checkout and reading orders."""

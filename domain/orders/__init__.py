@@ -1,0 +1,1 @@
+"""Orders: placed by checkout, with a snapshot of every price, their payments and events."""
