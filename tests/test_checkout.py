@@ -337,3 +337,81 @@ async def test_a_delivery_ships_from_one_location_holding_everything(engine, wri
     total = Decimal(order["cost"]["total"]["amount"])
     lines = sum(Decimal(line["total"]["amount"]) for line in order["lines"])
     assert total == lines + Decimal(order["cost"]["delivery"]["amount"])
+
+
+async def test_a_single_use_voucher_and_one_redemption_hold_under_concurrent_checkouts(
+    engine, writer
+) -> None:
+    variant, store, _ = await store_with_stock(engine, 20)
+    boss = await make_staff(engine, writer, StaffRole.ADMIN)
+    made = await ok(
+        writer,
+        """mutation { voucherCreate(input: {code: "ONLYONE", kind: FIXED, value: "1000",
+           usageLimit: 1}) { userErrors { code } } }""",
+        headers=boss.headers,
+    )
+    assert made["voucherCreate"]["userErrors"] == []
+    carts = []
+    for _ in range(8):
+        person = await register(writer)
+        cart = await ready_cart(writer, variant, store, 1, person.headers)
+        applied = await ok(
+            writer,
+            'mutation($c: ID!) { cartVoucherApply(cartId: $c, code: "onlyone") '
+            "{ userErrors { code } } }",
+            {"c": cart},
+            person.headers,
+        )
+        assert applied["cartVoucherApply"]["userErrors"] == []
+        carts.append((cart, person))
+    results = await asyncio.gather(
+        *(
+            ok(writer, CHECKOUT, {"c": c, "k": f"voucher-race-{i}", "m": "PAY_AT_STORE"}, p.headers)
+            for i, (c, p) in enumerate(carts)
+        )
+    )
+    placed = [r for r in results if r["checkoutComplete"]["order"]]
+    codes = {
+        r["checkoutComplete"]["userErrors"][0]["code"]
+        for r in results
+        if not r["checkoutComplete"]["order"]
+    }
+    assert len(placed) == 1 and placed[0]["checkoutComplete"]["order"]["voucherCode"] == "ONLYONE"
+    assert codes == {"USAGE_LIMIT_REACHED"}
+    assert await scalar(engine, "SELECT times_used FROM vouchers WHERE code = 'ONLYONE'") == 1
+
+    # One point, spent by a checkout while staff take it away: one of them wins.
+    member = await register(writer)
+    async with AsyncSession(engine) as session:
+        await ledger.adjust_points(session, ADMIN, member.id, 1, "test")
+        await session.commit()
+    cart = await ready_cart(writer, variant, store, 1, member.headers)
+    await ok(
+        writer,
+        "mutation($c: ID!) { cartPointsRedeem(cartId: $c, points: 1) { userErrors { code } } }",
+        {"c": cart},
+        member.headers,
+    )
+
+    async def take_away() -> str:
+        async with AsyncSession(engine) as session:
+            try:
+                await ledger.adjust_points(session, ADMIN, member.id, -1, "race")
+                await session.commit()
+                return "taken"
+            except Exception:
+                await session.rollback()
+                return "refused"
+
+    outcome, taken = await asyncio.gather(
+        ok(
+            writer, CHECKOUT, {"c": cart, "k": "points-race-1", "m": "PAY_AT_STORE"}, member.headers
+        ),
+        take_away(),
+    )
+    spent = outcome["checkoutComplete"]["order"] is not None
+    assert spent != (taken == "taken")
+    balance = await scalar(
+        engine, "SELECT points_balance FROM memberships WHERE customer_id = :c", c=member.id
+    )
+    assert balance == 0

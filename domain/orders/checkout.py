@@ -251,6 +251,38 @@ async def checkout(
         else await _shipping_location(session, cart, wanted)
     )
     number = f"{NUMBER_PREFIX}-{await session.scalar(ORDER_NUMBERS.next_value()):06d}"
+    by = actor.ref(location.id)
+    # Locks in one order for every checkout (voucher, member, then stock rows), so that
+    # two checkouts sharing a voucher cannot deadlock.
+    if voucher_row is not None and price.voucher_applied:
+        goods = sum((pl.unit.price * pl.quantity for pl in price.lines), Decimal(0))
+        await vouchers.consume(
+            session,
+            by,
+            voucher_row.id,
+            reference=number,
+            customer_id=cart.customer_id,
+            goods_total=goods,
+            discount=-sum(
+                (a.per_line for a in price.adjustments if a.source.value == "VOUCHER"),
+                Decimal(0),
+            ),
+            tier=ctx.tier,
+            tiers=tiers,
+            at=datetime.now(UTC),
+        )
+    if price.points_applied:
+        member = await session.scalar(
+            select(Membership.id).where(Membership.customer_id == cart.customer_id)
+        )
+        assert member is not None  # the engine redeems points only for a member
+        await post_points(
+            session,
+            member,
+            Posting(PointsKind.REDEEM, -price.points_applied, f"order {number}", number),
+            by,
+        )
+
     order = Order(
         number=number,
         status=OrderStatus.PLACED,
@@ -277,7 +309,6 @@ async def checkout(
     session.add(order)
     await session.flush()
 
-    by = actor.ref(location.id)
     for position, ((line, variant, product), priced) in enumerate(
         zip(rows, price.lines, strict=True), start=1
     ):
@@ -307,35 +338,6 @@ async def checkout(
         )
     if after_reservations is not None:
         await after_reservations()
-
-    if voucher_row is not None and price.voucher_applied:
-        goods = sum((pl.unit.price * pl.quantity for pl in price.lines), Decimal(0))
-        await vouchers.consume(
-            session,
-            by,
-            voucher_row.id,
-            reference=number,
-            customer_id=cart.customer_id,
-            goods_total=goods,
-            discount=-sum(
-                (a.per_line for a in price.adjustments if a.source.value == "VOUCHER"),
-                Decimal(0),
-            ),
-            tier=ctx.tier,
-            tiers=tiers,
-            at=datetime.now(UTC),
-        )
-    if price.points_applied:
-        member = await session.scalar(
-            select(Membership.id).where(Membership.customer_id == cart.customer_id)
-        )
-        assert member is not None  # the engine redeems points only for a member
-        await post_points(
-            session,
-            member,
-            Posting(PointsKind.REDEEM, -price.points_applied, f"order {number}", number),
-            by,
-        )
 
     session.add(
         Payment(

@@ -168,7 +168,9 @@ async def create_voucher(session: AsyncSession, actor: Actor, changes: VoucherCh
     # rather than a unique-index violation.
     await session.execute(select(func.pg_advisory_xact_lock(func.hashtext(code))))
     await _refuse_taken(session, [code])
-    voucher = Voucher(code=code, kind=changes.kind, value=Decimal(0), times_used=0)
+    voucher = Voucher(
+        code=code, kind=changes.kind, value=Decimal(0), minimum_subtotal=Decimal(0), times_used=0
+    )
     await _apply(session, voucher, changes)
     session.add(voucher)
     await session.flush()
@@ -229,7 +231,9 @@ async def generate_vouchers(
         )
     if changes.kind is None:
         raise InvalidInput("`kind` is required.", "kind")
-    template = Voucher(code=normal, kind=changes.kind, value=Decimal(0), times_used=0)
+    template = Voucher(
+        code=normal, kind=changes.kind, value=Decimal(0), minimum_subtotal=Decimal(0), times_used=0
+    )
     await _apply(session, template, VoucherChanges(**{**_fields(changes), "code": None}))
     columns = {
         c: getattr(template, c)
