@@ -309,6 +309,7 @@ async def checkout(
     session.add(order)
     await session.flush()
 
+    holds: list[tuple[int, str, int]] = []
     for position, ((line, variant, product), priced) in enumerate(
         zip(rows, price.lines, strict=True), start=1
     ):
@@ -333,8 +334,12 @@ async def checkout(
                 reservation=reference,
             )
         )
+        holds.append((variant.id, reference, line.quantity))
+    # In variant order: two orders of the same variants then lock their stock rows in the
+    # same order and cannot deadlock.
+    for variant_id, reference, quantity in sorted(holds):
         await stock.reserve(
-            session, by, reference, variant.id, location.id, line.quantity, reason=f"order {number}"
+            session, by, reference, variant_id, location.id, quantity, reason=f"order {number}"
         )
     if after_reservations is not None:
         await after_reservations()
