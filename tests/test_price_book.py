@@ -292,7 +292,7 @@ async def test_a_promotion_lives_through_scheduled_active_and_ended(engine: Asyn
     )
     assert code is PriceBookErrorCode.PROMOTION_ENDED
     async with AsyncSession(engine) as s:
-        assert scheduled.id not in [p.id for p in await promotions.live_promotions(s, NOW)]
+        assert scheduled.id not in [p.id for p in await promotions.live_promotion_rows(s, NOW)]
         kinds = (
             await s.execute(
                 text("SELECT kind FROM change_events WHERE entity_id = :id ORDER BY id"),

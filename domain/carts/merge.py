@@ -27,12 +27,10 @@ async def merge_into_customer(
     session: AsyncSession, guest: Cart, customer_id: int, limits: CartLimits
 ) -> Cart:
     """The customer's cart after absorbing `guest` (locked by the caller)."""
-    if guest.customer_id == customer_id or guest.status is not CartStatus.ACTIVE:
-        return (
-            guest
-            if guest.status is CartStatus.ACTIVE
-            else await _current(session, customer_id, guest)
-        )
+    if guest.status is not CartStatus.ACTIVE:
+        return await _current(session, customer_id, guest)
+    if guest.customer_id == customer_id:
+        return guest
     await session.execute(select(func.pg_advisory_xact_lock(2, customer_id)))
     target = await customer_cart(session, customer_id)
     if target is None:

@@ -13,13 +13,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from domain.carts.models import Cart, CartLine
 from domain.catalog.models import Category, Product, ProductVariant
 from domain.membership.models import Membership
-from domain.pricebook.context import ancestry, item, load_offer
+from domain.pricebook.context import Offer, ancestry, item, load_offer
 from domain.pricing import model as pricing
 from domain.pricing.calculator import unit_price
 
 
-async def owner_context(session: AsyncSession, cart: Cart, rules: pricing.Rules) -> pricing.Context:
-    """The cart owner's prices now (a guest cart: no tier). Never the channel's."""
+async def owner_pricing(
+    session: AsyncSession, cart: Cart, rules: pricing.Rules
+) -> tuple[Offer, pricing.Context]:
+    """The offer now and the cart owner's prices in it (a guest cart: no tier). Never the
+    channel's. The offer's tier book ranks vouchers' minimum tiers."""
     offer = await load_offer(session, datetime.now(UTC))
     tier = None
     if cart.customer_id is not None:
@@ -27,7 +30,17 @@ async def owner_context(session: AsyncSession, cart: Cart, rules: pricing.Rules)
             select(Membership).where(Membership.customer_id == cart.customer_id)
         )
         tier = offer.tiers.for_membership(member, offer.at)
-    return offer.context(tier, rules)
+    return offer, offer.context(tier, rules)
+
+
+async def owner_context(session: AsyncSession, cart: Cart, rules: pricing.Rules) -> pricing.Context:
+    return (await owner_pricing(session, cart, rules))[1]
+
+
+async def category_parents(session: AsyncSession) -> dict[int, int | None]:
+    """Every category's parent, for `ancestry` (categories are few)."""
+    rows = await session.execute(select(Category.id, Category.parent_id))
+    return {pk: parent for pk, parent in rows}
 
 
 async def unit_prices(
@@ -35,8 +48,7 @@ async def unit_prices(
     ctx: pricing.Context,
     variants: Sequence[tuple[ProductVariant, Product]],
 ) -> dict[int, Decimal]:
-    rows = await session.execute(select(Category.id, Category.parent_id))
-    parents: dict[int, int | None] = {pk: parent for pk, parent in rows}
+    parents = await category_parents(session)
     return {
         v.id: unit_price(item(v, p, ancestry(p.category_id, parents)), ctx).price
         for v, p in variants

@@ -15,7 +15,6 @@ from domain.carts.models import Cart
 from domain.carts.service import CartLimits, require_open, touch
 from domain.membership.models import Membership
 from domain.pricebook import vouchers
-from domain.pricebook.context import load_tier_book
 from domain.pricing.calculator import max_points
 
 
@@ -25,7 +24,7 @@ async def apply_voucher(
     """Checked now as checkout will check it (window, minimum, tier, limits); a code that
     does not apply is refused with the voucher's code and the cart keeps its voucher."""
     require_open(cart)
-    ctx = await cart_pricing.owner_context(session, cart, limits.rules)
+    offer, ctx = await cart_pricing.owner_pricing(session, cart, limits.rules)
     goods = await cart_pricing.goods_total(session, cart, ctx)
     voucher = await vouchers.find(session, code[:64])
     await vouchers.check(
@@ -34,7 +33,7 @@ async def apply_voucher(
         customer_id=cart.customer_id,
         goods_total=goods,
         tier=ctx.tier,
-        tiers=await load_tier_book(session),
+        tiers=offer.tiers,
         at=datetime.now(UTC),
     )
     assert voucher is not None

@@ -30,6 +30,7 @@ from domain.carts.service import CartLimits, open_cart
 from domain.catalog.models import Product, ProductVariant
 from domain.catalog.visibility import variant_shown_to
 from domain.customers.models import Customer
+from domain.db import in_ids
 from domain.inventory import stock
 from domain.inventory.models import Location, StockLevel
 from domain.membership.ledger import Posting, post_points
@@ -49,7 +50,7 @@ from domain.orders.models import (
     PaymentStatus,
 )
 from domain.pricebook import vouchers
-from domain.pricebook.context import ancestry, item, load_tier_book
+from domain.pricebook.context import ancestry, item
 from domain.pricebook.models import Voucher
 from domain.pricing.breakdown import Adjustment, CartPrice
 from domain.pricing.calculator import CartLine as EngineLine
@@ -127,7 +128,7 @@ async def _shipping_location(session: AsyncSession, cart: Cart, wanted: dict[int
     levels = await session.execute(
         select(
             StockLevel.location_id, StockLevel.variant_id, StockLevel.on_hand - StockLevel.reserved
-        ).where(StockLevel.variant_id.in_(list(wanted)))
+        ).where(in_ids(StockLevel.variant_id, wanted))
     )
     held: dict[int, dict[int, int]] = {}
     for location_id, variant_id, available in levels:
@@ -224,12 +225,9 @@ async def checkout(
                 CheckoutErrorCode.UNAVAILABLE, f"{variant.sku} is no longer on sale.", "cartId"
             )
 
-    ctx = await cart_pricing.owner_context(session, cart, settings.limits.rules)
-    parents = {
-        pk: parent
-        for pk, parent in await session.execute(text("SELECT id, parent_id FROM categories"))
-    }
-    tiers = await load_tier_book(session)
+    offer, ctx = await cart_pricing.owner_pricing(session, cart, settings.limits.rules)
+    parents = await cart_pricing.category_parents(session)
+    tiers = offer.tiers
     voucher_row = await session.get(Voucher, cart.voucher_id) if cart.voucher_id else None
     engine_voucher = vouchers.to_engine(voucher_row, tiers.ranks) if voucher_row else None
     fee = settings.delivery_fee if cart.fulfillment_kind == DELIVERY else Decimal(0)

@@ -265,18 +265,6 @@ async def list_promotions(
     return list(rows)
 
 
-async def live_promotions(session: AsyncSession, at: datetime) -> Sequence[Promotion]:
-    """Active and scheduled promotions: what pricing needs now and to know the next change."""
-    rows = await session.scalars(
-        select(Promotion)
-        .where(
-            Promotion.ended_at.is_(None), or_(Promotion.ends_at.is_(None), Promotion.ends_at > at)
-        )
-        .order_by(Promotion.id)
-    )
-    return list(rows)
-
-
 _ENGINE_COLUMNS = (
     Promotion.id,
     Promotion.name_vi,
@@ -297,8 +285,8 @@ _ENGINE_COLUMNS = (
 
 
 async def live_promotion_rows(session: AsyncSession, at: datetime) -> Sequence[Any]:
-    """`live_promotions` as plain rows with what the engine needs (no ORM objects: this
-    runs on every priced request)."""
+    """Active and scheduled promotions, what pricing needs now and to know the next change,
+    as plain rows (no ORM objects: this runs on every priced request)."""
     rows = await session.execute(
         select(*_ENGINE_COLUMNS)
         .where(
