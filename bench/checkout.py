@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import random
 import statistics
 import sys
@@ -179,6 +180,98 @@ async def flow(call: Any, store: int, hot: list[int], out: dict[str, list[Any]])
             out["refused"].append(data["checkoutComplete"]["userErrors"][0]["code"])
 
 
+def _cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU time of these processes (Linux /proc), in seconds."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])
+    return total / tick
+
+
+def _postgres_pids() -> list[int]:
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if (entry / "comm").read_text().strip() == "postgres":
+                    pids.append(int(entry.name))
+            except OSError:
+                continue
+    return pids
+
+
+def _children(pid: int) -> list[int]:
+    found = [pid]
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, ValueError, IndexError):
+                continue
+            if ppid == pid:
+                found.append(int(entry.name))
+    return found
+
+
+async def one_shopper(base: str, store: int, hot: list[int], server_pid: int, flows: int) -> None:
+    """Where the time goes: one shopper alone, each request timed (wall) and charged the CPU
+    the server's processes and PostgreSQL's spent on it, averaged over `flows` flows."""
+    import httpx
+
+    server = _children(server_pid)
+    names = ["cartCreate", "cartFulfillmentUpdate", "cartBuyerIdentityUpdate", "checkoutComplete"]
+    wall = dict.fromkeys(names, 0.0)
+    app_cpu = dict.fromkeys(names, 0.0)
+    db_cpu = dict.fromkeys(names, 0.0)
+    statements = dict.fromkeys(names, 0)
+    async with httpx.AsyncClient(base_url=base, timeout=30.0) as client:
+        for _ in range(flows):
+            lines = [
+                {"variantId": global_id("ProductVariant", v), "quantity": 1}
+                for v in random.sample(hot, 2)
+            ]
+            cart = None
+            for name in names:
+                query, variables = {
+                    "cartCreate": (CREATE, {"l": lines}),
+                    "cartFulfillmentUpdate": (
+                        PICKUP,
+                        {"c": cart, "s": global_id("Location", store)},
+                    ),
+                    "cartBuyerIdentityUpdate": (CONTACT, {"c": cart}),
+                    "checkoutComplete": (CHECKOUT, {"c": cart, "k": str(uuid.uuid4())}),
+                }[name]
+                pg = _postgres_pids()
+                app0, db0, t0 = _cpu_seconds(server), _cpu_seconds(pg), time.perf_counter()
+                response = await client.post(
+                    "/graphql", json={"query": query, "variables": variables}
+                )
+                wall[name] += time.perf_counter() - t0
+                app_cpu[name] += _cpu_seconds(server) - app0
+                db_cpu[name] += _cpu_seconds(pg) - db0
+                statements[name] += int(response.headers.get("x-omni-sql-statements", 0))
+                if name == "cartCreate":
+                    cart = response.json()["data"]["cartCreate"]["cart"]["id"]
+    print(f"One shopper alone, mean of {flows} flows (CPU from /proc, 10 ms ticks):")
+    for name in names:
+        print(
+            f"  {name:24} {wall[name] / flows * 1000:5.1f} ms wall, "
+            f"server CPU {app_cpu[name] / flows * 1000:5.1f} ms, "
+            f"PostgreSQL CPU {db_cpu[name] / flows * 1000:4.1f} ms, "
+            f"{statements[name] / flows:.0f} SQL"
+        )
+    print(
+        f"  whole flow              {sum(wall.values()) / flows * 1000:5.1f} ms wall, "
+        f"server CPU {sum(app_cpu.values()) / flows * 1000:5.1f} ms, "
+        f"PostgreSQL CPU {sum(db_cpu.values()) / flows * 1000:4.1f} ms"
+    )
+
+
 def pct(values: list[float], p: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(p * len(ordered)))] * 1000 if ordered else 0.0
@@ -226,6 +319,7 @@ def main() -> int:
     parser.add_argument("--clients", type=int, default=32)
     parser.add_argument("--flows", type=int, default=20)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--alone", type=int, default=100, help="Flows of the lone shopper.")
     parser.add_argument("--data-dir", type=Path, default=Path(".omni/bench-checkout"))
     parser.add_argument("--database-url", default=None)
     opts = parser.parse_args()
@@ -265,6 +359,9 @@ def main() -> int:
             "Round 2 (stock runs out)",
             asyncio.run(round_(server.base, store, hot, opts.clients, opts.flows)),
         )
+        asyncio.run(prepare(url, max(demand, 2 * opts.alone)))  # the lone shopper never runs out
+        assert server.process is not None
+        asyncio.run(one_shopper(server.base, store, hot, server.process.pid, opts.alone))
         checks = asyncio.run(verify(url))
         for name, count in checks.items():
             print(f"  {name}: {count}")

@@ -21,7 +21,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
-from domain.actors import Actor, StaffRole
+from domain.actors import Actor, StaffRole, StaffScope
 from domain.customers import addresses
 from domain.db import create_engine
 from tests.conftest import PgServer, client_for, gql, ok
@@ -152,6 +152,46 @@ async def _adjust(
     return dict(data["pointsAdjust"])
 
 
+async def _order(engine: AsyncEngine, client: httpx.AsyncClient, person: Any, store: int) -> str:
+    """A pickup order of `person` at `store` (stock put there first); its global id."""
+    from domain.inventory import adjustments
+    from domain.inventory.models import MovementKind
+    from domain.unit_of_work import transaction
+    from tests.test_checkout import CHECKOUT, CREATE, PICKUP
+
+    variant = await _sql(
+        engine,
+        """SELECT v.id FROM product_variants v JOIN products p ON p.id = v.product_id
+           WHERE p.published AND p.archived_at IS NULL AND v.archived_at IS NULL
+           ORDER BY v.id LIMIT 1""",
+    )
+    async with AsyncSession(engine, expire_on_commit=False) as session:
+        await transaction(
+            session,
+            lambda s: adjustments.adjust(
+                s,
+                Actor(staff=StaffScope(1, StaffRole.ADMIN)),
+                location_id=store,
+                variant_id=variant,
+                kind=MovementKind.RECEIVED,
+                delta=5,
+                reason="access matrix",
+            ),
+        )
+    lines = [{"variantId": gid("ProductVariant", variant), "quantity": 1}]
+    cart = (await ok(client, CREATE, {"l": lines}, person.headers))["cartCreate"]["cart"]["id"]
+    await ok(client, PICKUP, {"c": cart, "s": gid("Location", store)}, person.headers)
+    placed = await ok(
+        client,
+        CHECKOUT,
+        {"c": cart, "k": f"access-{uuid.uuid4()}", "m": "PAY_AT_STORE"},
+        person.headers,
+    )
+    order = placed["checkoutComplete"]["order"]
+    assert order is not None, placed
+    return str(order["id"])
+
+
 async def _build(engine: AsyncEngine, client: httpx.AsyncClient) -> World:
     stores = await store_ids(engine)
     code_a, code_b = sorted(stores)[:2]
@@ -176,6 +216,8 @@ async def _build(engine: AsyncEngine, client: httpx.AsyncClient) -> World:
         ids[name] = {"StaffUser": gid("StaffUser", person.id)}
     kiosk_id, kiosk_key = await register_device(client, admin, store_a)
     device_b_id, _ = await register_device(client, admin, store_b)
+    ids["alice"]["Order"] = await _order(engine, client, alice, store_a)
+    ids["bob"]["Order"] = await _order(engine, client, bob, store_b)
     ids["kiosk_a"] = {"Device": kiosk_id}
     ids["device_b"] = {"Device": device_b_id}
     return World(
@@ -249,6 +291,8 @@ TARGETS = [
     ("StaffUser", "staff"),
     ("Device", "kiosk_a"),  # store A
     ("Device", "device_b"),  # store B
+    ("Order", "alice"),  # picked up at store A
+    ("Order", "bob"),  # picked up at store B
 ]
 
 _ALL_CUSTOMER_DATA = {(t, o) for t in CUSTOMER_TYPES for o in ("alice", "bob")}
@@ -256,12 +300,15 @@ _ALL_CUSTOMER_DATA = {(t, o) for t in CUSTOMER_TYPES for o in ("alice", "bob")}
 # Who sees what; everything else must answer exactly like a nonexistent ID.
 VISIBLE: dict[str, set[tuple[str, str]]] = {
     "anonymous": set(),
-    "alice": {(t, "alice") for t in CUSTOMER_TYPES},
-    "bob": {(t, "bob") for t in CUSTOMER_TYPES},
+    "alice": {(t, "alice") for t in (*CUSTOMER_TYPES, "Order")},
+    "bob": {(t, "bob") for t in (*CUSTOMER_TYPES, "Order")},
     "admin": set(TARGETS),
-    # Customers are shared across stores; devices and staff users are not.
-    "manager": _ALL_CUSTOMER_DATA | {("StaffUser", "manager"), ("Device", "kiosk_a")},
-    "staff": _ALL_CUSTOMER_DATA | {("StaffUser", "staff"), ("Device", "kiosk_a")},
+    # Customers are shared across stores; devices, staff users and orders are not.
+    "manager": _ALL_CUSTOMER_DATA
+    | {("StaffUser", "manager"), ("Device", "kiosk_a"), ("Order", "alice")},
+    "staff": _ALL_CUSTOMER_DATA
+    | {("StaffUser", "staff"), ("Device", "kiosk_a"), ("Order", "alice")},
+    # A device alone identifies nobody: an order needs a session identifying its customer.
     "kiosk": {("Device", "kiosk_a")},
 }
 
@@ -727,10 +774,15 @@ async def test_kiosk_session_is_bound_to_its_device(world: World) -> None:
     me = await ok(world.client, ME, headers=session)
     assert me["me"]["id"] == world.ids["alice"]["Customer"]
 
-    # The session acts for Alice only: Bob's IDs are as absent as ever.
-    for type_name in CUSTOMER_TYPES:
+    # The session acts for Alice only: her order is readable, Bob's IDs are as absent as ever.
+    read = "query($id: ID!) { order(id: $id) { id } }"
+    mine = await ok(world.client, read, {"id": world.ids["alice"]["Order"]}, session)
+    assert mine["order"] == {"id": world.ids["alice"]["Order"]}
+    for type_name in (*CUSTOMER_TYPES, "Order"):
         result = await gql(world.client, NODE, {"id": world.ids["bob"][type_name]}, session)
         assert result.data == {"node": None} and result.error_codes() == ["NOT_FOUND"]
+    theirs = await gql(world.client, read, {"id": world.ids["bob"]["Order"]}, session)
+    assert theirs.data == {"order": None} and theirs.error_codes() == ["NOT_FOUND"]
 
     # Without its device, or on another device, the token is refused.
     _refused(await _raw(world.client, ME, bearer(identified["session"]["token"])))

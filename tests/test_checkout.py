@@ -180,6 +180,58 @@ async def test_a_pickup_checkout_places_the_order_and_closes_the_cart(engine, wr
     ]
 
 
+async def test_a_checkout_costs_a_pinned_number_of_statements(engine, writer) -> None:
+    """The statements of checkoutComplete, pinned; each further line adds one: its stock
+    row's conditional UPDATE (one per row, in variant order, so checkouts cannot
+    deadlock). Lines, reservations, movements and change events are one INSERT each."""
+    variant, store, _ = await store_with_stock(engine, 5)
+    async with engine.connect() as conn:
+        others = list(
+            (
+                await conn.execute(
+                    text(
+                        """SELECT v.id FROM product_variants v
+                           JOIN products p ON p.id = v.product_id
+                           WHERE p.published AND p.archived_at IS NULL AND v.archived_at IS NULL
+                             AND v.id <> :v ORDER BY v.id LIMIT 2"""
+                    ),
+                    {"v": variant},
+                )
+            ).scalars()
+        )
+    async with AsyncSession(engine, expire_on_commit=False) as session:
+        for other in others:
+            await transaction(
+                session,
+                lambda s, o=other: adjustments.adjust(
+                    s,
+                    ADMIN,
+                    location_id=store,
+                    variant_id=o,
+                    kind=MovementKind.RECEIVED,
+                    delta=10,
+                    reason="test",
+                ),
+            )
+    one = await ready_cart(writer, variant, store)
+    three = await ready_cart(writer, variant, store)
+    added = await ok(
+        writer,
+        """mutation($c: ID!, $l: [CartLineInput!]!) { cartLinesAdd(cartId: $c, lines: $l) {
+             userErrors { code } } }""",
+        {"c": three, "l": [{"variantId": gid("ProductVariant", o), "quantity": 1} for o in others]},
+    )
+    assert added["cartLinesAdd"]["userErrors"] == []
+    # Budget; lock wait bound, key; cart, lines; tiers, promotions, categories; store;
+    # number, order, cart, notification, event, lines, payment, key; reservations, one
+    # stock UPDATE per line, movements, change events. The payload answers from what was written.
+    small = await gql(writer, CHECKOUT, {"c": one, "k": "pinned-0001", "m": "PAY_AT_STORE"})
+    large = await gql(writer, CHECKOUT, {"c": three, "k": "pinned-0003", "m": "PAY_AT_STORE"})
+    assert small.data["checkoutComplete"]["userErrors"] == []
+    assert large.data["checkoutComplete"]["userErrors"] == []
+    assert (small.sql_statements, large.sql_statements) == (20, 22)
+
+
 async def test_twenty_concurrent_duplicates_make_one_order(engine, writer) -> None:
     variant, store, _ = await store_with_stock(engine, 5)
     cart = await ready_cart(writer, variant, store)

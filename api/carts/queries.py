@@ -19,13 +19,13 @@ class CartQuery:
     @strawberry.field(
         description="A cart by its ID: a guest cart for whoever holds the ID; a customer's "
         "cart only for that customer (also at a kiosk or counter that identified them) and "
-        "staff. Anyone else gets NOT_FOUND."
+        "staff. Anyone else gets null and NOT_FOUND, as for an ID that does not exist."
     )
     async def cart(
         self,
         info: OmniInfo,
         id: Annotated[strawberry.ID, strawberry.argument(description="The Cart.")],
-    ) -> Cart:
+    ) -> Cart | None:
         pk, token = parse_cart_id(id, "id")
         actor = info.context.actor
         try:

@@ -9,6 +9,8 @@ import strawberry
 from api.core.cart_ids import cart_limits, parse_cart_id
 from api.core.mutations import error_type, mutate
 from api.core.types import OmniInfo
+from api.inventory import loaders as locations
+from api.orders import loaders
 from api.orders.types import Order, PaymentMethod
 from domain.carts.errors import CartErrorCode
 from domain.inventory.errors import StockErrorCode
@@ -69,8 +71,12 @@ class OrderMutation:
         )
         method = models.PaymentMethod[input.payment_method.name]
 
-        def ok(order: models.Order) -> CheckoutCompletePayload:
-            return CheckoutCompletePayload(order=Order.from_model(order))
+        def ok(placed: checkout.Placed) -> CheckoutCompletePayload:
+            if placed.lines is not None:
+                loaders.lines(info).prime(placed.order.id, placed.lines)
+            if placed.location is not None:
+                locations.location(info).prime(placed.location.id, placed.location)
+            return CheckoutCompletePayload(order=Order.from_model(placed.order))
 
         return await mutate(
             info,

@@ -28,13 +28,14 @@ class OrderFilterInput:
 class OrderQuery:
     @strawberry.field(
         description="One order: for its customer, a device session identifying them, and "
-        "staff of its store; NOT_FOUND for anyone else."
+        "staff of its store. Anyone else gets null and NOT_FOUND, as for an ID that does not "
+        "exist."
     )
     async def order(
         self,
         info: OmniInfo,
         id: Annotated[strawberry.ID, strawberry.argument(description="The Order.")],
-    ) -> Order:
+    ) -> Order | None:
         found = await loaders.order(info).load(expect_global_id(id, "Order"))
         if found is None or not may_read(info.context.actor, found):
             raise NotFound("No such order.", "id")

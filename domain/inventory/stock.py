@@ -105,55 +105,7 @@ async def move(
     Raises INSUFFICIENT_STOCK (and changes nothing) when on-hand would go below zero or
     below the reserved units, or reserved below zero.
     """
-    if _quantity(change) == 0:
-        raise InvalidInput("A stock movement must move at least one unit.", "delta")
-    params = {
-        "variant_id": change.variant_id,
-        "location_id": change.location_id,
-        "on_hand_delta": change.on_hand_delta,
-        "reserved_delta": change.reserved_delta,
-    }
-    creatable = 0 <= change.reserved_delta <= change.on_hand_delta
-    row = (await session.execute(_UPSERT if creatable else _UPDATE, params)).first()
-    if row is None:
-        available = await _available(session, change.variant_id, change.location_id)
-        raise StockError(
-            StockErrorCode.INSUFFICIENT_STOCK,
-            f"Only {available} units are available at this location.",
-        )
-    on_hand, reserved = int(row[0]), int(row[1])
-    movement = StockMovement(
-        variant_id=change.variant_id,
-        location_id=change.location_id,
-        kind=change.kind,
-        quantity=_quantity(change),
-        on_hand_delta=change.on_hand_delta,
-        reserved_delta=change.reserved_delta,
-        on_hand_after=on_hand,
-        reserved_after=reserved,
-        actor_kind=actor.kind,
-        actor_id=actor.id,
-        channel=actor.channel,
-        reason=_reason(reason),
-        reference=reference,
-        transfer_id=transfer_id,
-    )
-    session.add(movement)
-    await session.flush()
-    await events.record(
-        session,
-        actor,
-        ChangeKind.STOCK_CHANGED,
-        change.variant_id,
-        {
-            "variantId": change.variant_id,
-            "locationId": change.location_id,
-            "onHand": on_hand,
-            "reserved": reserved,
-            "available": on_hand - reserved,
-            "movementId": movement.id,
-        },
-    )
+    (movement,) = await _apply(session, actor, [(change, reference)], reason, transfer_id)
     return movement
 
 
@@ -168,11 +120,96 @@ async def move_all(
 ) -> list[StockMovement]:
     """Apply several changes as one: all or (on the first refusal) none, since the caller's
     transaction rolls back. Rows are written in (variant, location) order."""
-    ordered = sorted(changes, key=lambda c: (c.variant_id, c.location_id))
-    return [
-        await move(session, actor, c, reason=reason, reference=reference, transfer_id=transfer_id)
-        for c in ordered
-    ]
+    return await _apply(session, actor, [(c, reference) for c in changes], reason, transfer_id)
+
+
+async def _apply(
+    session: AsyncSession,
+    actor: ActorRef,
+    changes: Sequence[tuple[Move, str | None]],
+    reason: str,
+    transfer_id: uuid.UUID | None,
+) -> list[StockMovement]:
+    """The level changes one by one in (variant, location) order, then every movement in
+    one INSERT and every change event in one more: a checkout holds its row locks for as
+    few round trips as there are rows, plus two."""
+    cleaned = _reason(reason)
+    ordered = sorted(changes, key=lambda c: (c[0].variant_id, c[0].location_id))
+    applied: list[tuple[Move, str | None, int, int]] = []
+    for change, reference in ordered:
+        if _quantity(change) == 0:
+            raise InvalidInput("A stock movement must move at least one unit.", "delta")
+        params = {
+            "variant_id": change.variant_id,
+            "location_id": change.location_id,
+            "on_hand_delta": change.on_hand_delta,
+            "reserved_delta": change.reserved_delta,
+        }
+        creatable = 0 <= change.reserved_delta <= change.on_hand_delta
+        row = (await session.execute(_UPSERT if creatable else _UPDATE, params)).first()
+        if row is None:
+            available = await _available(session, change.variant_id, change.location_id)
+            raise StockError(
+                StockErrorCode.INSUFFICIENT_STOCK,
+                f"Only {available} units are available at this location.",
+            )
+        applied.append((change, reference, int(row[0]), int(row[1])))
+    return await _record(session, actor, applied, cleaned, transfer_id)
+
+
+async def _record(
+    session: AsyncSession,
+    actor: ActorRef,
+    applied: Sequence[tuple[Move, str | None, int, int]],
+    reason: str,
+    transfer_id: uuid.UUID | None,
+) -> list[StockMovement]:
+    """The movements of changes already applied (each with its reference and the row's
+    on-hand and reserved after it) in one INSERT, and their change events in one more."""
+    movements = list(
+        await session.scalars(
+            insert(StockMovement).returning(StockMovement, sort_by_parameter_order=True),
+            [
+                {
+                    "variant_id": change.variant_id,
+                    "location_id": change.location_id,
+                    "kind": change.kind,
+                    "quantity": _quantity(change),
+                    "on_hand_delta": change.on_hand_delta,
+                    "reserved_delta": change.reserved_delta,
+                    "on_hand_after": on_hand,
+                    "reserved_after": reserved,
+                    "actor_kind": actor.kind,
+                    "actor_id": actor.id,
+                    "channel": actor.channel,
+                    "reason": reason,
+                    "reference": reference,
+                    "transfer_id": transfer_id,
+                }
+                for change, reference, on_hand, reserved in applied
+            ],
+        )
+    )
+    await events.record_many(
+        session,
+        actor,
+        [
+            (
+                ChangeKind.STOCK_CHANGED,
+                m.variant_id,
+                {
+                    "variantId": m.variant_id,
+                    "locationId": m.location_id,
+                    "onHand": m.on_hand_after,
+                    "reserved": m.reserved_after,
+                    "available": m.on_hand_after - m.reserved_after,
+                    "movementId": m.id,
+                },
+            )
+            for m in movements
+        ],
+    )
+    return movements
 
 
 async def set_on_hand(
@@ -307,49 +344,27 @@ async def set_counts(
             "n": [c.on_hand for c, _, _ in changed],
         },
     )
-    cleaned = _reason(reason)
-    result = await session.execute(
-        insert(StockMovement).returning(StockMovement.id, sort_by_parameter_order=True),
-        [
-            {
-                "variant_id": c.variant_id,
-                "location_id": c.location_id,
-                "kind": kind,
-                "quantity": abs(delta),
-                "on_hand_delta": delta,
-                "reserved_delta": 0,
-                "on_hand_after": c.on_hand,
-                "reserved_after": reserved,
-                "actor_kind": actor.kind,
-                "actor_id": actor.id,
-                "channel": actor.channel,
-                "reason": cleaned,
-                "reference": reference,
-            }
-            for c, delta, reserved in changed
-        ],
-    )
-    movement_ids = [int(row[0]) for row in result]
-    await events.record_many(
+    await _record(
         session,
         actor,
         [
-            (
-                ChangeKind.STOCK_CHANGED,
-                c.variant_id,
-                {
-                    "variantId": c.variant_id,
-                    "locationId": c.location_id,
-                    "onHand": c.on_hand,
-                    "reserved": reserved,
-                    "available": c.on_hand - reserved,
-                    "movementId": movement_id,
-                },
-            )
-            for (c, _, reserved), movement_id in zip(changed, movement_ids, strict=True)
+            (Move(c.variant_id, c.location_id, kind, on_hand_delta=delta), reference, c.on_hand, r)
+            for c, delta, r in changed
         ],
+        _reason(reason),
+        None,
     )
     return len(changed)
+
+
+@dataclass(frozen=True, slots=True)
+class Hold:
+    """`quantity` units of a variant at a location, held for `reference` (an order line)."""
+
+    reference: str
+    variant_id: int
+    location_id: int
+    quantity: int
 
 
 async def reserve(
@@ -364,33 +379,64 @@ async def reserve(
 ) -> StockReservation:
     """Hold `quantity` units for `reference` (an order line). INSUFFICIENT_STOCK when fewer
     are available; RESERVATION_EXISTS when the reference already holds (or held) stock."""
-    if not 0 < quantity <= MAX_QUANTITY:
-        raise InvalidInput(f"`quantity` must be between 1 and {MAX_QUANTITY}.", "quantity")
-    # ON CONFLICT rather than catching the unique violation: that would abort the caller's
-    # transaction.
-    reservation: StockReservation | None = await session.scalar(
-        pg_insert(StockReservation)
-        .values(
-            reference=reference,
-            variant_id=variant_id,
-            location_id=location_id,
-            quantity=quantity,
-        )
-        .on_conflict_do_nothing(index_elements=["reference"])
-        .returning(StockReservation)
-    )
-    if reservation is None:
-        raise StockError(
-            StockErrorCode.RESERVATION_EXISTS, f"Reference {reference!r} is already reserved."
-        )
-    await move(
-        session,
-        actor,
-        Move(variant_id, location_id, MovementKind.RESERVED, reserved_delta=quantity),
-        reason=reason,
-        reference=reference,
+    (reservation,) = await reserve_many(
+        session, actor, [Hold(reference, variant_id, location_id, quantity)], reason=reason
     )
     return reservation
+
+
+async def reserve_many(
+    session: AsyncSession, actor: ActorRef, holds: Sequence[Hold], *, reason: str = ""
+) -> list[StockReservation]:
+    """Hold every line of an order, all or none, in 3 + (number of rows) statements.
+
+    The reservation rows are written first: they lock no stock row, so the stock rows are
+    locked (in variant, location order) only for the level updates and the two inserts
+    after them, and then the caller commits.
+    """
+    for h in holds:
+        if not 0 < h.quantity <= MAX_QUANTITY:
+            raise InvalidInput(f"`quantity` must be between 1 and {MAX_QUANTITY}.", "quantity")
+    if not holds:
+        return []
+    # ON CONFLICT rather than catching the unique violation: that would abort the caller's
+    # transaction.
+    reservations = list(
+        await session.scalars(
+            pg_insert(StockReservation)
+            .on_conflict_do_nothing(index_elements=["reference"])
+            .returning(StockReservation),
+            [
+                {
+                    "reference": h.reference,
+                    "variant_id": h.variant_id,
+                    "location_id": h.location_id,
+                    "quantity": h.quantity,
+                }
+                for h in holds
+            ],
+        )
+    )
+    if len(reservations) != len(holds):
+        taken = {h.reference for h in holds} - {r.reference for r in reservations}
+        raise StockError(
+            StockErrorCode.RESERVATION_EXISTS,
+            f"Reference {min(taken)!r} is already reserved.",
+        )
+    await _apply(
+        session,
+        actor,
+        [
+            (
+                Move(h.variant_id, h.location_id, MovementKind.RESERVED, reserved_delta=h.quantity),
+                h.reference,
+            )
+            for h in holds
+        ],
+        reason,
+        None,
+    )
+    return reservations
 
 
 async def _close(

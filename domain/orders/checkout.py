@@ -66,6 +66,16 @@ after_reservations: Callable[[], Awaitable[None]] | None = None
 
 
 @dataclass(frozen=True, slots=True)
+class Placed:
+    """The order a checkout made, with its lines and location as written (the API answers
+    from them without reading them back); only the order on a replay."""
+
+    order: Order
+    lines: list[OrderLine] | None = None
+    location: Location | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class CheckoutSettings:
     limits: CartLimits
     delivery_fee: Decimal
@@ -178,10 +188,10 @@ async def checkout(
     key: str,
     method: PaymentMethod,
     settings: CheckoutSettings,
-) -> Order:
+) -> Placed:
     replay = await _claim_key(session, key, cart_id)
     if replay is not None:
-        return replay
+        return Placed(replay)
     cart = await open_cart(session, actor, cart_id, token)
     if cart.status is CartStatus.ORDERED:
         done = await session.scalar(select(Order).where(Order.cart_id == cart.id))
@@ -250,37 +260,6 @@ async def checkout(
     )
     number = f"{NUMBER_PREFIX}-{await session.scalar(ORDER_NUMBERS.next_value()):06d}"
     by = actor.ref(location.id)
-    # Locks in one order for every checkout (voucher, member, then stock rows), so that
-    # two checkouts sharing a voucher cannot deadlock.
-    if voucher_row is not None and price.voucher_applied:
-        goods = sum((pl.unit.price * pl.quantity for pl in price.lines), Decimal(0))
-        await vouchers.consume(
-            session,
-            by,
-            voucher_row.id,
-            reference=number,
-            customer_id=cart.customer_id,
-            goods_total=goods,
-            discount=-sum(
-                (a.per_line for a in price.adjustments if a.source.value == "VOUCHER"),
-                Decimal(0),
-            ),
-            tier=ctx.tier,
-            tiers=tiers,
-            at=datetime.now(UTC),
-        )
-    if price.points_applied:
-        member = await session.scalar(
-            select(Membership.id).where(Membership.customer_id == cart.customer_id)
-        )
-        assert member is not None  # the engine redeems points only for a member
-        await post_points(
-            session,
-            member,
-            Posting(PointsKind.REDEEM, -price.points_applied, f"order {number}", number),
-            by,
-        )
-
     order = Order(
         number=number,
         status=OrderStatus.PLACED,
@@ -308,11 +287,12 @@ async def checkout(
     await session.flush()
 
     holds: list[tuple[int, str, int]] = []
+    written: list[OrderLine] = []
     for position, ((line, variant, product), priced) in enumerate(
         zip(rows, price.lines, strict=True), start=1
     ):
         reference = f"{number}/{position}"
-        session.add(
+        written.append(
             OrderLine(
                 order_id=order.id,
                 position=position,
@@ -333,15 +313,7 @@ async def checkout(
             )
         )
         holds.append((variant.id, reference, line.quantity))
-    # In variant order: two orders of the same variants then lock their stock rows in the
-    # same order and cannot deadlock.
-    for variant_id, reference, quantity in sorted(holds):
-        await stock.reserve(
-            session, by, reference, variant_id, location.id, quantity, reason=f"order {number}"
-        )
-    if after_reservations is not None:
-        await after_reservations()
-
+    session.add_all(written)
     session.add(
         Payment(
             order_id=order.id, method=method.value, amount=price.total, status=PaymentStatus.PENDING
@@ -377,4 +349,44 @@ async def checkout(
     await session.execute(
         update(IdempotencyKey).where(IdempotencyKey.key == key).values(order_id=order.id)
     )
-    return order
+    # The locks come last and in one order in every checkout (voucher, member, then stock
+    # rows): two checkouts sharing a voucher or a bestseller cannot deadlock, and each
+    # holds them for a few statements before the commit rather than for the whole checkout.
+    if voucher_row is not None and price.voucher_applied:
+        goods = sum((pl.unit.price * pl.quantity for pl in price.lines), Decimal(0))
+        await vouchers.consume(
+            session,
+            by,
+            voucher_row.id,
+            reference=number,
+            customer_id=cart.customer_id,
+            goods_total=goods,
+            discount=-sum(
+                (a.per_line for a in price.adjustments if a.source.value == "VOUCHER"),
+                Decimal(0),
+            ),
+            tier=ctx.tier,
+            tiers=tiers,
+            at=datetime.now(UTC),
+        )
+    if price.points_applied:
+        member = await session.scalar(
+            select(Membership.id).where(Membership.customer_id == cart.customer_id)
+        )
+        assert member is not None  # the engine redeems points only for a member
+        await post_points(
+            session,
+            member,
+            Posting(PointsKind.REDEEM, -price.points_applied, f"order {number}", number),
+            by,
+        )
+    # Stock rows lock in variant order (the stock service sorts them).
+    await stock.reserve_many(
+        session,
+        by,
+        [stock.Hold(ref, variant_id, location.id, quantity) for variant_id, ref, quantity in holds],
+        reason=f"order {number}",
+    )
+    if after_reservations is not None:
+        await after_reservations()
+    return Placed(order, written, location)

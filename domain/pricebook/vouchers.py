@@ -367,7 +367,11 @@ async def consume(
 ) -> VoucherRedemption:
     """Take one use of the voucher for the order `reference`, atomically: under the
     voucher's row lock, re-check every rule, then record the use."""
-    voucher = await session.get(Voucher, voucher_id, with_for_update=True, populate_existing=True)
+    # FOR NO KEY UPDATE: the order row referencing the voucher holds a KEY SHARE lock on it,
+    # which a plain FOR UPDATE would wait on (two checkouts of one code would deadlock).
+    voucher = await session.get(
+        Voucher, voucher_id, with_for_update={"key_share": True}, populate_existing=True
+    )
     await check(
         session,
         voucher,
