@@ -257,8 +257,11 @@ async def _run_job(url: str, name: str) -> str:
     from domain.budgets import repository as budgets
     from domain.membership.ledger import expire_points
     from domain.membership.spend import recompute_all_tiers
+    from domain.orders.cancel import expire_pickups
 
     async def work(session: AsyncSession) -> str:
+        if name == "expire-pickups":
+            return f"Expired {await expire_pickups(session)} pickup orders."
         if name == "expire-points":
             return f"Expired {await expire_points(session)} points."
         if name == "prune-cost-buckets":
@@ -272,12 +275,17 @@ async def _run_job(url: str, name: str) -> str:
 @jobs_app.command("run")
 def jobs_run(
     name: Annotated[
-        str, typer.Argument(help="expire-points, recompute-tiers or prune-cost-buckets.")
+        str,
+        typer.Argument(
+            help="expire-pickups, expire-points, recompute-tiers or prune-cost-buckets."
+        ),
     ],
 ) -> None:
-    """Run one job now: `expire-points` (OMNI_POINTS_EXPIRE_DAYS), `recompute-tiers`, or
-    `prune-cost-buckets` (forget budgets idle for an hour: they are full again anyway)."""
-    jobs = ("expire-points", "recompute-tiers", "prune-cost-buckets")
+    """Run one job now: `expire-pickups` (cancel ready orders past their collect-by
+    deadline, releasing their stock), `expire-points` (OMNI_POINTS_EXPIRE_DAYS),
+    `recompute-tiers`, or `prune-cost-buckets` (forget budgets idle for an hour: they are
+    full again anyway)."""
+    jobs = ("expire-pickups", "expire-points", "recompute-tiers", "prune-cost-buckets")
     if name not in jobs:
         raise typer.BadParameter(", ".join(jobs), param_hint="NAME")
     with database(_settings()) as url:

@@ -24,6 +24,7 @@ from api.core.errors import ErrorPolicy
 from api.core.node import NodeQuery
 from api.core.scalars import SCALAR_OVERRIDES
 from api.customers import schema as customers
+from api.fulfilment import schema as fulfilment
 from api.inventory import schema as inventory
 from api.limits.extension import RequestLimits
 from api.membership import schema as membership
@@ -42,6 +43,7 @@ CAPABILITIES: tuple[Capability, ...] = (
     pricebook.CAPABILITY,
     carts.CAPABILITY,
     orders.CAPABILITY,
+    fulfilment.CAPABILITY,
 )
 
 Query = merge_types("Query", (NodeQuery, *(c.query for c in CAPABILITIES if c.query)))

@@ -339,43 +339,52 @@ async def test_an_unready_cart_is_refused_with_its_blocker(engine, writer, missi
     assert await scalar(engine, "SELECT count(*) FROM orders") == 0
 
 
-async def test_a_delivery_ships_from_one_location_holding_everything(engine, writer) -> None:
-    member = await register(writer)
+ADDRESS = {
+    "recipient": "Lan",
+    "phone": "0901234567",
+    "street": "1 Lê Lợi",
+    "ward": "Bến Nghé",
+    "district": "Quận 1",
+    "province": "TP. Hồ Chí Minh",
+}
+
+
+async def delivery_cart(engine: AsyncEngine, client: Any, headers: Any, quantity: int) -> str:
+    """A cart of `quantity` units of a variant some shipping location holds, to ADDRESS."""
     async with engine.connect() as conn:
-        row = (
+        variant = (
             await conn.execute(
                 text(
                     """SELECT s.variant_id FROM stock_levels s
                        JOIN locations l ON l.id = s.location_id
                        JOIN product_variants v ON v.id = s.variant_id
                        JOIN products p ON p.id = v.product_id
-                       WHERE l.ships_orders AND l.active AND s.on_hand - s.reserved >= 3
+                       WHERE l.ships_orders AND l.active AND s.on_hand - s.reserved >= :q
                          AND p.published AND v.archived_at IS NULL ORDER BY s.variant_id LIMIT 1"""
-                )
+                ),
+                {"q": quantity},
             )
-        ).one()
+        ).scalar_one()
     data = await ok(
-        writer,
+        client,
         CREATE,
-        {"l": [{"variantId": gid("ProductVariant", row.variant_id), "quantity": 3}]},
-        member.headers,
+        {"l": [{"variantId": gid("ProductVariant", variant), "quantity": quantity}]},
+        headers,
     )
-    cart = data["cartCreate"]["cart"]["id"]
-    address = {
-        "recipient": "Lan",
-        "phone": "0901234567",
-        "street": "1 Lê Lợi",
-        "ward": "Bến Nghé",
-        "district": "Quận 1",
-        "province": "TP. Hồ Chí Minh",
-    }
+    cart = str(data["cartCreate"]["cart"]["id"])
     await ok(
-        writer,
+        client,
         """mutation($c: ID!, $a: DeliveryAddressInput!) { cartFulfillmentUpdate(cartId: $c,
            fulfillment: {delivery: {address: $a}}) { userErrors { code } } }""",
-        {"c": cart, "a": address},
-        member.headers,
+        {"c": cart, "a": ADDRESS},
+        headers,
     )
+    return cart
+
+
+async def test_a_delivery_ships_from_one_location_holding_everything(engine, writer) -> None:
+    member = await register(writer)
+    cart = await delivery_cart(engine, writer, member.headers, 3)
     placed = await ok(
         writer, CHECKOUT, {"c": cart, "k": "delivery-0001", "m": "CASH_ON_DELIVERY"}, member.headers
     )

@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.core.loaders import Loader
 from domain.db import in_ids
-from domain.orders.models import Order, OrderLine
+from domain.orders.models import Order, OrderEvent, OrderLine, Payment
 
 
 async def _orders(session: AsyncSession, ids: Sequence[int]) -> dict[int, Order]:
@@ -27,5 +27,25 @@ async def _lines(session: AsyncSession, ids: Sequence[int]) -> dict[int, list[Or
     return grouped
 
 
+async def _events(session: AsyncSession, ids: Sequence[int]) -> dict[int, list[OrderEvent]]:
+    rows = await session.scalars(
+        select(OrderEvent).where(in_ids(OrderEvent.order_id, ids)).order_by(OrderEvent.id)
+    )
+    grouped: dict[int, list[OrderEvent]] = {pk: [] for pk in ids}
+    for event in rows:
+        grouped[event.order_id].append(event)
+    return grouped
+
+
+async def _payments(session: AsyncSession, ids: Sequence[int]) -> dict[int, Payment]:
+    """Each order's first payment (the one checkout recorded)."""
+    rows = await session.scalars(
+        select(Payment).where(in_ids(Payment.order_id, ids)).order_by(Payment.id.desc())
+    )
+    return {p.order_id: p for p in rows}  # the lowest id wins: rows come highest first
+
+
 order: Loader[int, Order | None] = Loader(_orders)
+events: Loader[int, list[OrderEvent]] = Loader(_events, list)
+payment: Loader[int, Payment | None] = Loader(_payments)
 lines: Loader[int, list[OrderLine]] = Loader(_lines, list)

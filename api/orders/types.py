@@ -10,12 +10,13 @@ import strawberry
 
 from api.core.ids import to_global_id
 from api.core.node import node_resolver
-from api.core.types import Channel, Money, Node, OmniInfo, PageInfo
+from api.core.types import ActorKind, Channel, Money, Node, OmniInfo, PageInfo
 from api.inventory import loaders as locations
 from api.inventory.types import Location
 from api.orders import loaders
 from domain.orders import models
-from domain.orders.access import may_read
+from domain.orders.access import may_read, sees_pickup_code
+from domain.orders.pickup import MAX_ATTEMPTS, qr_payload
 
 
 @strawberry.enum(description="Where an order stands.")
@@ -43,6 +44,87 @@ class PaymentMethod(enum.Enum):
     CASH_ON_DELIVERY = strawberry.enum_value(
         "CASH_ON_DELIVERY", description="Cash to the courier (delivery only)."
     )
+
+
+@strawberry.enum(description="Where an order's payment stands.")
+class PaymentStatus(enum.Enum):
+    PENDING = strawberry.enum_value(
+        "PENDING", description="Not paid yet (at the store, or to the courier)."
+    )
+    PAID = strawberry.enum_value("PAID", description="Paid.")
+    FAILED = strawberry.enum_value("FAILED", description="A payment attempt failed.")
+    REFUNDED = strawberry.enum_value("REFUNDED", description="Paid, then given back.")
+    VOIDED = strawberry.enum_value("VOIDED", description="The order was cancelled before payment.")
+
+
+@strawberry.enum(description="How money was taken at the store or at the door (no gateway).")
+class Tender(enum.Enum):
+    CASH = strawberry.enum_value("CASH", description="Cash.")
+    CARD = strawberry.enum_value("CARD", description="A card on the store's own terminal.")
+    BANK_TRANSFER = strawberry.enum_value("BANK_TRANSFER", description="A bank transfer (VietQR).")
+    E_WALLET = strawberry.enum_value("E_WALLET", description="An e-wallet (MoMo, ZaloPay…).")
+
+
+@strawberry.type(
+    description="Collecting a click-and-collect order, once the store has it ready. "
+    "`code` and `qrPayload` are shown only to the customer, signed in on their own device."
+)
+class OrderPickup:
+    code: str | None = strawberry.field(
+        description="Six digits the customer tells or shows at the counter; null for "
+        "anyone but the customer."
+    )
+    qr_payload: str | None = strawberry.field(
+        description="Render as a QR code in the app; the counter scans the order and its "
+        "code at once. Null for anyone but the customer."
+    )
+    ready_at: datetime = strawberry.field(description="When the store had it ready.")
+    collect_by: datetime = strawberry.field(
+        description="The deadline; after it the order is cancelled and the goods go back "
+        "on the shelf."
+    )
+    locked: bool = strawberry.field(
+        description="True after 5 wrong codes: store staff must check the customer's "
+        "identity and unlock it."
+    )
+    attempts_left: int = strawberry.field(description="Wrong codes still allowed.")
+    store_id: strawberry.Private[int]
+
+    @strawberry.field(description="Where to collect it.")
+    async def store(self, info: OmniInfo) -> Location | None:
+        found = await locations.location(info).load(self.store_id)
+        return Location.from_model(found) if found else None
+
+
+@strawberry.type(description="How a delivery order travels.")
+class OrderShipment:
+    carrier: str = strawberry.field(description="The carrier, e.g. GHN, Viettel Post.")
+    tracking_number: str = strawberry.field(description="The carrier's tracking number.")
+    shipped_at: datetime = strawberry.field(description="When it left the location.")
+
+
+@strawberry.type(description="A step in an order's life, written with the change itself.")
+class OrderEvent:
+    kind: str = strawberry.field(
+        description='What happened, e.g. "order.placed", "order.ready", "order.collected", '
+        '"order.cancelled", "order.expired", "order.pickup_unlocked".'
+    )
+    from_status: OrderStatus | None = strawberry.field(description="The status before.")
+    to_status: OrderStatus = strawberry.field(description="The status after.")
+    actor_kind: ActorKind = strawberry.field(description="Who did it.")
+    channel: Channel = strawberry.field(description="Where it was done.")
+    at: datetime = strawberry.field(description="When.")
+
+    @classmethod
+    def from_model(cls, m: models.OrderEvent) -> OrderEvent:
+        return cls(
+            kind=m.kind,
+            from_status=OrderStatus[m.from_status] if m.from_status else None,
+            to_status=OrderStatus[m.to_status],
+            actor_kind=ActorKind[m.actor_kind.value],
+            channel=Channel[m.channel.value],
+            at=m.created_at,
+        )
 
 
 @strawberry.type(description="What an order costs, as placed, VAT included.")
@@ -99,7 +181,17 @@ class Order(Node):
     cost: OrderCost = strawberry.field(description="What it costs.")
     points_redeemed: int = strawberry.field(description="Points spent on it.")
     voucher_code: str | None = strawberry.field(description="The voucher used, if any.")
+    points_earned: int = strawberry.field(
+        description="Points the customer earned with it: 0 until collected or delivered."
+    )
     created_at: datetime = strawberry.field(description="When it was placed.")
+    collected_at: datetime | None = strawberry.field(description="When it was picked up.")
+    delivered_at: datetime | None = strawberry.field(description="When it was delivered.")
+    cancelled_at: datetime | None = strawberry.field(description="When it was cancelled.")
+    cancel_reason: str | None = strawberry.field(description="Why it was cancelled.")
+    shipment: OrderShipment | None = strawberry.field(
+        description="Carrier and tracking, once a delivery order has shipped."
+    )
 
     @classmethod
     def from_model(cls, m: models.Order) -> Order:
@@ -120,8 +212,46 @@ class Order(Node):
             ),
             points_redeemed=m.points_redeemed,
             voucher_code=m.voucher_code,
+            points_earned=m.points_earned,
             created_at=m.created_at,
+            collected_at=m.collected_at,
+            delivered_at=m.delivered_at,
+            cancelled_at=m.cancelled_at,
+            cancel_reason=m.cancel_reason,
+            shipment=OrderShipment(
+                carrier=m.carrier, tracking_number=m.tracking_number, shipped_at=m.shipped_at
+            )
+            if m.shipped_at and m.carrier and m.tracking_number
+            else None,
         )
+
+    @strawberry.field(
+        description="The pickup code and deadline: null until the store has the order ready, "
+        "and again once it is collected or cancelled."
+    )
+    def pickup(self, info: OmniInfo) -> OrderPickup | None:
+        m = self.model
+        if m.status is not models.OrderStatus.READY_FOR_PICKUP or not m.ready_at:
+            return None
+        shown = sees_pickup_code(info.context.actor, m) and m.pickup_code is not None
+        return OrderPickup(
+            code=m.pickup_code if shown else None,
+            qr_payload=qr_payload(self.id, m.pickup_code) if shown and m.pickup_code else None,
+            ready_at=m.ready_at,
+            collect_by=m.collect_by or m.ready_at,
+            locked=m.pickup_locked_at is not None,
+            attempts_left=max(0, MAX_ATTEMPTS - m.pickup_attempts),
+            store_id=m.location_id,
+        )
+
+    @strawberry.field(description="Where the payment stands.")
+    async def payment_status(self, info: OmniInfo) -> PaymentStatus:
+        found = await loaders.payment(info).load(self.model.id)
+        return PaymentStatus[found.status.value] if found else PaymentStatus.PENDING
+
+    @strawberry.field(description="Its history, oldest first.")
+    async def events(self, info: OmniInfo) -> list[OrderEvent]:
+        return [OrderEvent.from_model(e) for e in await loaders.events(info).load(self.model.id)]
 
     @strawberry.field(description="The lines, in cart order.")
     async def lines(self, info: OmniInfo) -> list[OrderLine]:

@@ -10,10 +10,14 @@ from decimal import ROUND_FLOOR, Decimal
 SPEND_PER_POINT = Decimal(10_000)
 
 
-def points_for_spend(amount: Decimal, multiplier: Decimal) -> int:
+def points_for_spend(
+    amount: Decimal, multiplier: Decimal, per_point: Decimal = SPEND_PER_POINT
+) -> int:
+    """Whole points for `amount` paid: one per `per_point` đồng, times the multiplier,
+    rounded down."""
     if amount <= 0:
         return 0
-    return int((amount / SPEND_PER_POINT * multiplier).to_integral_value(rounding=ROUND_FLOOR))
+    return int((amount / per_point * multiplier).to_integral_value(rounding=ROUND_FLOOR))
 
 
 def points_to_expire(entries: Iterable[tuple[int, datetime]], cutoff: datetime) -> int:

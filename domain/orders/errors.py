@@ -31,3 +31,28 @@ class CheckoutErrorCode(ErrorCode):
 
 def checkout_error(code: ErrorCode, message: str, field: str | None = None) -> DomainError:
     return DomainError(code, message, field)
+
+
+class OrderErrorCode(ErrorCode):
+    WRONG_PICKUP_CODE = (
+        "WRONG_PICKUP_CODE",
+        "The pickup code does not match; `message` says how many tries are left.",
+    )
+    PICKUP_LOCKED = (
+        "PICKUP_LOCKED",
+        "Too many wrong pickup codes: store staff must check the customer's identity and "
+        "unlock the order (`orderPickupUnlock`).",
+    )
+    NOT_LOCKED = "NOT_LOCKED", "The order's pickup code entry is not locked."
+    PAYMENT_REQUIRED = (
+        "PAYMENT_REQUIRED",
+        "This order is paid at the store: give `paymentReceived` with the method and amount.",
+    )
+    PAYMENT_SHORT = "PAYMENT_SHORT", "The amount received is less than the order's total."
+    ALREADY_PAID = "ALREADY_PAID", "This order is already paid; do not take money again."
+
+
+def order_error(
+    code: ErrorCode, message: str, field: str | None = None, *, keep_changes: bool = False
+) -> DomainError:
+    return DomainError(code, message, field, keep_changes=keep_changes)

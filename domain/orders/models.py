@@ -19,6 +19,7 @@ from sqlalchemy import (
     Sequence,
     String,
     func,
+    text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
@@ -56,11 +57,39 @@ class PaymentStatus(enum.StrEnum):
     PAID = "PAID"
     FAILED = "FAILED"
     REFUNDED = "REFUNDED"
+    # The order was cancelled before anything was paid.
+    VOIDED = "VOIDED"
+
+
+class Tender(enum.StrEnum):
+    """How money was actually taken at a store or at the door (no gateway)."""
+
+    CASH = "CASH"
+    CARD = "CARD"
+    BANK_TRANSFER = "BANK_TRANSFER"
+    E_WALLET = "E_WALLET"
 
 
 class Order(Base):
     __tablename__ = "orders"
-    __table_args__ = (Index("ix_orders_customer_id_id", "customer_id", "id"),)
+    __table_args__ = (
+        Index("ix_orders_customer_id_id", "customer_id", "id"),
+        # The store's queues (PLACED to prepare, READY to hand over), oldest first.
+        Index("ix_orders_location_id_status_id", "location_id", "status", "id"),
+        # A pickup code names one ready order at its store.
+        Index(
+            "uq_orders_ready_pickup_code",
+            "location_id",
+            "pickup_code",
+            unique=True,
+            postgresql_where=text("status = 'READY_FOR_PICKUP'"),
+        ),
+        Index(
+            "ix_orders_ready_collect_by",
+            "collect_by",
+            postgresql_where=text("status = 'READY_FOR_PICKUP'"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
     number: Mapped[str] = mapped_column(String(20), unique=True)
@@ -89,6 +118,21 @@ class Order(Base):
     points_redeemed: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     # The cart's breakdown at checkout: what the receipt shows and refunds follow.
     breakdown: Mapped[list[dict[str, Any]]] = mapped_column(JSONB, default=list)
+    # Click-and-collect: the code the customer shows, wrong entries counted (5 lock it
+    # until store staff unlock it), and the deadline after which the order expires.
+    ready_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    collect_by: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    pickup_code: Mapped[str | None] = mapped_column(String(6))
+    pickup_attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    pickup_locked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    collected_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    shipped_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    carrier: Mapped[str | None] = mapped_column(String(80))
+    tracking_number: Mapped[str | None] = mapped_column(String(120))
+    delivered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    cancelled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    cancel_reason: Mapped[str | None] = mapped_column(String(500))
+    points_earned: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.now(), onupdate=func.now()

@@ -1,13 +1,16 @@
-"""Reading orders: a customer's own, newest first."""
+"""Reading orders: a customer's own, newest first; a store's, for its staff and counter."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import ColumnElement, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from domain.actors import Actor
 from domain.channels import Channel
+from domain.errors import InvalidInput, forbidden
 from domain.orders.models import Order, OrderStatus
 from domain.pagination import Keyset, Page, PageRequest, keyset_page
 
@@ -28,6 +31,61 @@ async def customer_orders(
     if query.channel is not None:
         conditions.append(Order.channel == query.channel)
     keyset = Keyset(sort="orders", columns=[Order.id.expression], kinds=[int], ascending=False)
+    rows = await keyset_page(
+        session, select(Order).where(*conditions), keyset, page, lambda row: (row[0].id,)
+    )
+    return rows.map(lambda row: row[0])
+
+
+@dataclass(frozen=True, slots=True)
+class QueueFilter:
+    store_id: int | None = None
+    status: OrderStatus | None = None
+    channel: Channel | None = None
+    placed_from: datetime | None = None
+    placed_to: datetime | None = None
+
+
+# The store's work queues are served in arrival order; other lists newest first.
+OLDEST_FIRST = frozenset({OrderStatus.PLACED, OrderStatus.READY_FOR_PICKUP})
+
+
+async def store_orders(
+    session: AsyncSession, actor: Actor, query: QueueFilter, page: PageRequest
+) -> Page[Order]:
+    """Orders of a store for its staff or its POS (ADMIN: any store, or all without one);
+    oldest first for the PLACED and READY_FOR_PICKUP queues, newest first otherwise."""
+    page.validate()
+    conditions: list[ColumnElement[bool]] = []
+    if actor.staff is not None:
+        if query.store_id is None:
+            if not actor.staff.is_admin:
+                raise InvalidInput("Give `storeId`: one of your stores.", "storeId")
+        else:
+            actor.staff.require_store(query.store_id, "storeId")
+    elif (
+        actor.device is None
+        or actor.device.channel is not Channel.POS
+        or query.store_id != actor.device.location_id
+    ):
+        raise forbidden("Only staff and the store's counter list a store's orders.")
+    if query.store_id is not None:
+        conditions.append(Order.location_id == query.store_id)
+    if query.status is not None:
+        conditions.append(Order.status == query.status)
+    if query.channel is not None:
+        conditions.append(Order.channel == query.channel)
+    if query.placed_from is not None:
+        conditions.append(Order.created_at >= query.placed_from)
+    if query.placed_to is not None:
+        conditions.append(Order.created_at < query.placed_to)
+    ascending = query.status in OLDEST_FIRST
+    keyset = Keyset(
+        sort=f"store-orders-{'asc' if ascending else 'desc'}",
+        columns=[Order.id.expression],
+        kinds=[int],
+        ascending=ascending,
+    )
     rows = await keyset_page(
         session, select(Order).where(*conditions), keyset, page, lambda row: (row[0].id,)
     )

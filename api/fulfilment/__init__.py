@@ -1,0 +1,1 @@
+"""The order lifecycle after checkout, and the store's queues."""
