@@ -105,6 +105,8 @@ class Settings:
     cart_max_quantity: int = 99
     # Points earned: one per this many đồng paid for goods, times the tier's multiplier.
     spend_per_point: Decimal = Decimal(10_000)
+    # Days after collection, delivery or a counter sale in which goods may be returned.
+    return_days: int = 30
     # None: on outside production, off in production.
     introspection: bool | None = None
     graphiql: bool | None = None
@@ -167,6 +169,7 @@ class Settings:
             cart_max_lines=_int("OMNI_CART_MAX_LINES", 100),
             cart_max_quantity=_int("OMNI_CART_MAX_QUANTITY", 99),
             spend_per_point=_decimal("OMNI_SPEND_PER_POINT", Decimal(10_000)),
+            return_days=_int("OMNI_RETURN_DAYS", 30),
             introspection=_bool("OMNI_INTROSPECTION"),
             graphiql=_bool("OMNI_GRAPHIQL"),
             cors_origins=(

@@ -131,3 +131,12 @@ def test_refusals_name_the_state(
     assert refused.value.code.value == code
     if code == "INVALID_TRANSITION":
         assert status.value in refused.value.message
+
+
+@pytest.mark.parametrize("action", list(Action))
+def test_a_counter_sale_is_finished_from_the_start(action: Action) -> None:
+    """A counter sale is created COMPLETED (its units sold with it): no step applies."""
+    assert OrderStatus.COMPLETED in TERMINAL
+    for role in Role:
+        with pytest.raises(DomainError):
+            step(OrderKind.IN_STORE, OrderStatus.COMPLETED, action, role)

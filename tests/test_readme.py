@@ -11,10 +11,24 @@ from tests.conftest import gql
 README = Path(__file__).resolve().parents[1] / "README.md"
 
 
+def blocks() -> list[str]:
+    return re.findall(r"```graphql\n(.*?)```", README.read_text(encoding="utf-8"), re.S)
+
+
 def examples() -> list[str]:
-    """The query examples (mutations need accounts and are covered by their own tests)."""
-    blocks = re.findall(r"```graphql\n(.*?)```", README.read_text(encoding="utf-8"), re.S)
-    return [b for b in blocks if not b.lstrip().startswith("mutation")]
+    """The query examples anyone can run (mutations, and queries marked `# as <someone>`,
+    need accounts and are covered by their own tests)."""
+    return [b for b in blocks() if not b.lstrip().startswith(("mutation", "# as "))]
+
+
+def test_every_readme_example_is_valid_against_the_schema() -> None:
+    from graphql import parse, validate
+
+    from api.schema import schema
+
+    for block in blocks():
+        errors = validate(schema._schema, parse(block))
+        assert not errors, (block, errors)
 
 
 async def test_readme_examples_run(client):

@@ -342,10 +342,22 @@ async def test_200_dripping_connections_are_all_dropped_by_the_deadline(served: 
     # 200 connections open at once on a busy loop: the client may resume from
     # `open_connection` well after the server accepted it (seen: 0.22 s on CI). The exact
     # deadline is proven one connection at a time above; here, that none outlives it.
-    for outcome in outcomes[:100]:
-        assert_timed_out(outcome, HEADER_S, "headers", early_by=HEADER_S / 2)
-    for outcome in outcomes[100:]:
-        assert_timed_out(outcome, BODY_S, "body", early_by=BODY_S / 2)
+    # When the client lags by about the whole header deadline, the server's 408 and close
+    # meet the client's unread drip bytes and the kernel answers with a reset, which drops
+    # the 408 from the client's buffer (seen on a loaded 2-core machine). Such a reset
+    # still ended the connection by the deadline; the 408 itself is proven one connection
+    # at a time above. A few are tolerated; most must show the 408.
+    answered = [
+        (outcome, deadline, part)
+        for outcome, deadline, part in (
+            *((o, HEADER_S, "headers") for o in outcomes[:100]),
+            *((o, BODY_S, "body") for o in outcomes[100:]),
+        )
+        if not (outcome.data == b"" and outcome.elapsed < deadline + SLACK_S)
+    ]
+    assert len(answered) >= 190, f"{200 - len(answered)} connections were reset"
+    for outcome, deadline, part in answered:
+        assert_timed_out(outcome, deadline, part, early_by=deadline / 2)
     assert wall < BODY_S + 2 * SLACK_S
     await wait_all_closed(served)
 

@@ -78,6 +78,24 @@ class CartBuyerIdentityInput:
     phone: str | None = strawberry.field(
         default=None, description="Phone for the order, Vietnamese forms accepted."
     )
+    card_number: str | None = strawberry.field(
+        default=None,
+        description="At the store's counter only (a POS device, on its own cart): the "
+        "scanned membership card, whose member becomes the buyer (their prices, points and "
+        "order history). Their own online cart is not touched. UNKNOWN_CARD when no "
+        "membership has it; COUNTER_ONLY anywhere else.",
+    )
+
+
+@strawberry.input(
+    description="A counter sale at the POS's own store: paid and handed over at once. Send "
+    "`{inStore: {}}`."
+)
+class InStoreInput:
+    store_id: strawberry.ID | None = strawberry.field(
+        default=None,
+        description="The counter's store, to double-check; it must be the POS device's.",
+    )
 
 
 @strawberry.input(description="Pickup at a store.")
@@ -104,13 +122,20 @@ class DeliveryInput:
     address: DeliveryAddressInput = strawberry.field(description="Where to.")
 
 
-@strawberry.input(one_of=True, description="Exactly one of `pickup` and `delivery`.")
+@strawberry.input(
+    one_of=True, description="Exactly one of `pickup`, `delivery` and (at a counter) `inStore`."
+)
 class CartFulfillmentInput:
     pickup: PickupInput | None = strawberry.field(
         default=strawberry.UNSET, description="Collect at a store."
     )
     delivery: DeliveryInput | None = strawberry.field(
         default=strawberry.UNSET, description="Deliver to an address."
+    )
+    in_store: InStoreInput | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="Sell at the counter (a POS device's own cart): checkoutComplete then "
+        "completes the order at once with `paymentMethod: AT_COUNTER` and `paymentReceived`.",
     )
 
 
@@ -217,10 +242,11 @@ class CartMutation:
     ) -> CartPayload:
         actor, limits = info.context.actor, _limits(info)
         email, phone = buyer_identity.email, buyer_identity.phone
+        card = buyer_identity.card_number
         return await _change(
             info,
             cart_id,
-            lambda s, c: merge.set_buyer_identity(s, actor, c, email, phone, limits),
+            lambda s, c: merge.set_buyer_identity(s, actor, c, email, phone, limits, card),
         )
 
     @strawberry.mutation(
@@ -237,6 +263,16 @@ class CartMutation:
     ) -> CartPayload:
         actor = info.context.actor
         pickup, delivery = fulfillment.pickup, fulfillment.delivery
+        if fulfillment.in_store:
+            given = fulfillment.in_store.store_id
+            here = (
+                expect_global_id(given, "Location", "fulfillment.inStore.storeId")
+                if given is not None
+                else None
+            )
+            return await _change(
+                info, cart_id, lambda s, c: fulfillments.set_in_store(s, actor, c, here)
+            )
         if pickup:
             store = expect_global_id(pickup.store_id, "Location", "fulfillment.pickup.storeId")
             return await _change(

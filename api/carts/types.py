@@ -21,7 +21,7 @@ from api.pricing import loaders as pricing_loaders
 from api.pricing.breakdown import PriceAdjustment
 from domain.actors import Actor
 from domain.carts import models
-from domain.carts.fulfillment import DELIVERY, PICKUP
+from domain.carts.fulfillment import DELIVERY, IN_STORE, PICKUP
 from domain.catalog.visibility import variant_shown_to
 from domain.pricebook.context import ancestry, item
 from domain.pricebook.vouchers import to_engine
@@ -116,6 +116,9 @@ class CheckoutBlocker:
 class FulfillmentKind(enum.Enum):
     PICKUP = strawberry.enum_value("PICKUP", description="Collected at a store.")
     DELIVERY = strawberry.enum_value("DELIVERY", description="Delivered to an address.")
+    IN_STORE = strawberry.enum_value(
+        "IN_STORE", description="Sold at a store's counter and handed over at once."
+    )
 
 
 @strawberry.type(description="Where a delivery goes.")
@@ -312,7 +315,11 @@ class Cart:
                     message="Choose pickup at a store or delivery.",
                 )
             )
-        if self.model.customer_id is None and not (self.model.email or self.model.phone):
+        if (
+            self.model.customer_id is None
+            and not (self.model.email or self.model.phone)
+            and self.model.fulfillment_kind != IN_STORE
+        ):
             blockers.append(
                 CheckoutBlocker(
                     code=CheckoutBlockerCode.CONTACT_REQUIRED,
@@ -325,7 +332,8 @@ class Cart:
         return result
 
     async def _available(self, info: OmniInfo, variant_ids: list[int]) -> list[int]:
-        if self.model.fulfillment_kind == PICKUP and self.model.pickup_location_id is not None:
+        pickup_or_counter = self.model.fulfillment_kind in (PICKUP, IN_STORE)
+        if pickup_or_counter and self.model.pickup_location_id is not None:
             store = self.model.pickup_location_id
             levels = await stock.stock_at(info).load_many([(v, store) for v in variant_ids])
             return [max(0, lv.on_hand - lv.reserved) if lv else 0 for lv in levels]

@@ -3,20 +3,21 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from decimal import Decimal
+from datetime import timedelta
 from typing import Annotated
 
 import strawberry
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from api.core.errors import ClientError
 from api.core.ids import expect_global_id
 from api.core.mutations import error_type, mutate
 from api.core.types import OmniInfo
-from api.orders.types import Order, Tender
+from api.orders.types import Order, PaymentReceivedInput, Tender
 from domain.inventory.errors import StockErrorCode
 from domain.membership.errors import MembershipErrorCode
-from domain.orders import cancel, delivery, models, pickup
-from domain.orders.errors import OrderErrorCode
+from domain.orders import cancel, delivery, models, payments, pickup, returns
+from domain.orders.errors import OrderErrorCode, ReturnErrorCode
 from domain.orders.state_machine import TransitionErrorCode
 
 OrderError = error_type(
@@ -24,6 +25,7 @@ OrderError = error_type(
     "Why an order step was refused; then nothing changed (except that a wrong pickup code "
     "is counted).",
     OrderErrorCode,
+    ReturnErrorCode,
     TransitionErrorCode,
     StockErrorCode,
     MembershipErrorCode,
@@ -37,15 +39,6 @@ class OrderPayload:
     )
     user_errors: list[OrderError] = strawberry.field(  # type: ignore[valid-type]
         default_factory=list, description="Why it was refused, if it was."
-    )
-
-
-@strawberry.input(description="Money taken at the counter for a PAY_AT_STORE order.")
-class PaymentReceivedInput:
-    method: Tender = strawberry.field(description="How it was paid.")
-    amount: Decimal = strawberry.field(
-        description="What the customer handed over, in đồng; at least the order's total "
-        "(change is recorded on the order's event)."
     )
 
 
@@ -74,6 +67,25 @@ class OrderShipInput:
     tracking_number: str = strawberry.field(description="Its tracking number (1–120).")
 
 
+@strawberry.input(description="Units of one order line to take back.")
+class OrderReturnLineInput:
+    order_line_id: strawberry.ID = strawberry.field(description="The OrderLine (`Order.lines.id`).")
+    quantity: int = strawberry.field(description="Units, at most what is left to return.")
+
+
+@strawberry.input(description="Take goods of a finished order back, at any store.")
+class OrderReturnInput:
+    order_id: strawberry.ID = strawberry.field(description="The Order.")
+    lines: list[OrderReturnLineInput] = strawberry.field(
+        description="What comes back (each line once; at most 100)."
+    )
+    store_id: strawberry.ID = strawberry.field(
+        description="The store taking them back; its stock receives them."
+    )
+    reason: str = strawberry.field(description="Why (1–500 characters).")
+    refund_method: Tender = strawberry.field(description="How the money is given back.")
+
+
 def _run(
     info: OmniInfo,
     work: Callable[[AsyncSession], Awaitable[models.Order]],
@@ -88,6 +100,7 @@ def _run(
     )
 
 
+MAX_RETURN_LINES = 100
 ORDER_ID = Annotated[strawberry.ID, strawberry.argument(description="The Order.")]
 
 
@@ -115,7 +128,7 @@ class FulfilmentMutation:
         actor = info.context.actor
         pk = expect_global_id(input.order_id, "Order", "orderId")
         paid = input.payment_received
-        received = pickup.Received(models.Tender[paid.method.name], paid.amount) if paid else None
+        received = payments.Received(models.Tender[paid.method.name], paid.amount) if paid else None
         per_point = info.context.settings.spend_per_point
         return await _run(
             info, lambda s: pickup.collect(s, actor, pk, input.pickup_code, received, per_point)
@@ -164,6 +177,38 @@ class FulfilmentMutation:
         return await _run(
             info,
             lambda s: delivery.ship(s, actor, pk, input.carrier, input.tracking_number),
+        )
+
+    @strawberry.mutation(
+        description="Return anywhere: staff of any store take back goods of a COLLECTED, "
+        "DELIVERED or COMPLETED order within OMNI_RETURN_DAYS, in whole or in part. The "
+        "units come back into that store's stock, the refund is recorded and the points "
+        "earned on them are taken back in proportion."
+    )
+    async def order_return(
+        self,
+        info: OmniInfo,
+        input: Annotated[OrderReturnInput, strawberry.argument(description="The return.")],
+    ) -> OrderPayload:
+        actor = info.context.actor
+        pk = expect_global_id(input.order_id, "Order", "orderId")
+        store = expect_global_id(input.store_id, "Location", "storeId")
+        if len(input.lines) > MAX_RETURN_LINES:
+            raise ClientError(f"At most {MAX_RETURN_LINES} lines.", field="lines")
+        lines = [
+            returns.ReturnLine(
+                expect_global_id(line.order_line_id, "OrderLine", f"lines.{i}.orderLineId"),
+                line.quantity,
+            )
+            for i, line in enumerate(input.lines)
+        ]
+        method = models.Tender[input.refund_method.name]
+        window = timedelta(days=info.context.settings.return_days)
+        return await _run(
+            info,
+            lambda s: returns.return_goods(
+                s, actor, pk, lines, store, input.reason, method, window
+            ),
         )
 
     @strawberry.mutation(

@@ -8,5 +8,5 @@ CAPABILITY = Capability(
     query=FulfilmentQuery,
     mutation=FulfilmentMutation,
     types=(OrderError,),
-    list_sizes={"Order.events": 5},
+    list_sizes={"Order.events": 5, "Order.returns": 1, "OrderReturn.lines": 2},
 )

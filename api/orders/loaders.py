@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.core.loaders import Loader
 from domain.db import in_ids
-from domain.orders.models import Order, OrderEvent, OrderLine, Payment
+from domain.orders.models import Order, OrderEvent, OrderLine, OrderReturn, OrderReturnLine, Payment
 
 
 async def _orders(session: AsyncSession, ids: Sequence[int]) -> dict[int, Order]:
@@ -45,7 +45,27 @@ async def _payments(session: AsyncSession, ids: Sequence[int]) -> dict[int, Paym
     return {p.order_id: p for p in rows}  # the lowest id wins: rows come highest first
 
 
+async def _returns(
+    session: AsyncSession, ids: Sequence[int]
+) -> dict[int, list[tuple[OrderReturn, list[OrderReturnLine]]]]:
+    """Each order's returns, oldest first, with their lines: one statement."""
+    rows = await session.execute(
+        select(OrderReturn, OrderReturnLine)
+        .join(OrderReturnLine, OrderReturnLine.return_id == OrderReturn.id)
+        .where(in_ids(OrderReturn.order_id, ids))
+        .order_by(OrderReturn.id, OrderReturnLine.id)
+    )
+    grouped: dict[int, list[tuple[OrderReturn, list[OrderReturnLine]]]] = {pk: [] for pk in ids}
+    for ret, line in rows:
+        bucket = grouped[ret.order_id]
+        if not bucket or bucket[-1][0].id != ret.id:
+            bucket.append((ret, []))
+        bucket[-1][1].append(line)
+    return grouped
+
+
 order: Loader[int, Order | None] = Loader(_orders)
+returns: Loader[int, list[tuple[OrderReturn, list[OrderReturnLine]]]] = Loader(_returns, list)
 events: Loader[int, list[OrderEvent]] = Loader(_events, list)
 payment: Loader[int, Payment | None] = Loader(_payments)
 lines: Loader[int, list[OrderLine]] = Loader(_lines, list)

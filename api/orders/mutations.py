@@ -11,12 +11,12 @@ from api.core.mutations import error_type, mutate
 from api.core.types import OmniInfo
 from api.inventory import loaders as locations
 from api.orders import loaders
-from api.orders.types import Order, PaymentMethod
+from api.orders.types import Order, PaymentMethod, PaymentReceivedInput
 from domain.carts.errors import CartErrorCode
 from domain.inventory.errors import StockErrorCode
 from domain.membership.errors import MembershipErrorCode
-from domain.orders import checkout, models
-from domain.orders.errors import CheckoutErrorCode
+from domain.orders import checkout, models, payments
+from domain.orders.errors import CheckoutErrorCode, OrderErrorCode
 from domain.pricing.vouchers import VoucherErrorCode
 
 CheckoutError = error_type(
@@ -24,6 +24,7 @@ CheckoutError = error_type(
     "Why a checkout failed; then nothing was written (no order, reservation, voucher use "
     "or points).",
     CheckoutErrorCode,
+    OrderErrorCode,
     VoucherErrorCode,
     CartErrorCode,
     StockErrorCode,
@@ -39,7 +40,13 @@ class CheckoutCompleteInput:
         "again for the same cart returns the same order, even concurrently."
     )
     payment_method: PaymentMethod = strawberry.field(
-        description="PAY_AT_STORE for pickup, CASH_ON_DELIVERY for delivery."
+        description="PAY_AT_STORE for pickup, CASH_ON_DELIVERY for delivery, AT_COUNTER for "
+        "a counter sale."
+    )
+    payment_received: PaymentReceivedInput | None = strawberry.field(
+        default=None,
+        description="A counter sale only (the POS with its cashier signed in): the money "
+        "taken, at least the total. The order is then COMPLETED at once.",
     )
 
 
@@ -68,8 +75,11 @@ class OrderMutation:
         settings = checkout.CheckoutSettings(
             limits=cart_limits(info.context.settings),
             delivery_fee=info.context.settings.pricing.delivery_fee,
+            spend_per_point=info.context.settings.spend_per_point,
         )
         method = models.PaymentMethod[input.payment_method.name]
+        paid = input.payment_received
+        received = payments.Received(models.Tender[paid.method.name], paid.amount) if paid else None
 
         def ok(placed: checkout.Placed) -> CheckoutCompletePayload:
             if placed.lines is not None:
@@ -89,6 +99,7 @@ class OrderMutation:
                 key=input.idempotency_key,
                 method=method,
                 settings=settings,
+                received=received,
             ),
             ok,
         )

@@ -36,6 +36,9 @@ class OrderStatus(enum.Enum):
 class OrderKind(enum.Enum):
     PICKUP = strawberry.enum_value("PICKUP", description="Click and collect.")
     DELIVERY = strawberry.enum_value("DELIVERY", description="Delivered to an address.")
+    IN_STORE = strawberry.enum_value(
+        "IN_STORE", description="A counter sale: paid and handed over at once."
+    )
 
 
 @strawberry.enum(description="How an order is paid.")
@@ -43,6 +46,10 @@ class PaymentMethod(enum.Enum):
     PAY_AT_STORE = strawberry.enum_value("PAY_AT_STORE", description="At pickup (pickup only).")
     CASH_ON_DELIVERY = strawberry.enum_value(
         "CASH_ON_DELIVERY", description="Cash to the courier (delivery only)."
+    )
+    AT_COUNTER = strawberry.enum_value(
+        "AT_COUNTER",
+        description="Paid at the till with the sale (in-store only; give `paymentReceived`).",
     )
 
 
@@ -63,6 +70,15 @@ class Tender(enum.Enum):
     CARD = strawberry.enum_value("CARD", description="A card on the store's own terminal.")
     BANK_TRANSFER = strawberry.enum_value("BANK_TRANSFER", description="A bank transfer (VietQR).")
     E_WALLET = strawberry.enum_value("E_WALLET", description="An e-wallet (MoMo, ZaloPay…).")
+
+
+@strawberry.input(description="Money taken at the counter.")
+class PaymentReceivedInput:
+    method: Tender = strawberry.field(description="How it was paid.")
+    amount: Decimal = strawberry.field(
+        description="What the customer handed over, in đồng; at least the order's total "
+        "(the change is recorded on the order's event)."
+    )
 
 
 @strawberry.type(
@@ -127,6 +143,51 @@ class OrderEvent:
         )
 
 
+@strawberry.type(description="Units of one order line brought back.")
+class OrderReturnLine:
+    order_line_id: strawberry.ID = strawberry.field(description="The OrderLine.")
+    quantity: int = strawberry.field(description="Units returned.")
+    refund: Money = strawberry.field(description="What they refunded.")
+
+
+@strawberry.type(
+    description="Goods brought back to a store (any store): their stock came back there, "
+    "the refund was recorded, and the points earned on them were taken back."
+)
+class OrderReturn:
+    reason: str = strawberry.field(description="Why, as the staff recorded it.")
+    refund_method: Tender = strawberry.field(description="How the money was given back.")
+    refund: Money = strawberry.field(description="The money given back.")
+    points_reversed: int = strawberry.field(description="Points taken back.")
+    lines: list[OrderReturnLine] = strawberry.field(description="What came back.")
+    created_at: datetime = strawberry.field(description="When.")
+    store_id: strawberry.Private[int]
+
+    @strawberry.field(description="The store that took the goods back.")
+    async def store(self, info: OmniInfo) -> Location | None:
+        found = await locations.location(info).load(self.store_id)
+        return Location.from_model(found) if found else None
+
+    @classmethod
+    def from_model(cls, m: models.OrderReturn, lines: list[models.OrderReturnLine]) -> OrderReturn:
+        return cls(
+            reason=m.reason,
+            refund_method=Tender[m.refund_method],
+            refund=Money.of(m.refund),
+            points_reversed=m.points_reversed,
+            lines=[
+                OrderReturnLine(
+                    order_line_id=strawberry.ID(to_global_id("OrderLine", line.order_line_id)),
+                    quantity=line.quantity,
+                    refund=Money.of(line.refund),
+                )
+                for line in lines
+            ],
+            created_at=m.created_at,
+            store_id=m.location_id,
+        )
+
+
 @strawberry.type(description="What an order costs, as placed, VAT included.")
 class OrderCost:
     subtotal: Money = strawberry.field(description="The lines at list prices.")
@@ -138,6 +199,7 @@ class OrderCost:
 
 @strawberry.type(description="A line of an order: a snapshot taken at checkout.")
 class OrderLine:
+    id: strawberry.ID = strawberry.field(description="Give it to `orderReturn`.")
     sku: str = strawberry.field(description="The SKU bought.")
     product_name: str = strawberry.field(description="The product's name at checkout.")
     variant_title: str = strawberry.field(description="The variant's title at checkout.")
@@ -153,6 +215,7 @@ class OrderLine:
     @classmethod
     def from_model(cls, m: models.OrderLine) -> OrderLine:
         return cls(
+            id=strawberry.ID(to_global_id("OrderLine", m.id)),
             sku=m.sku,
             product_name=m.product_name,
             variant_title=m.variant_title,
@@ -249,6 +312,11 @@ class Order(Node):
         found = await loaders.payment(info).load(self.model.id)
         return PaymentStatus[found.status.value] if found else PaymentStatus.PENDING
 
+    @strawberry.field(description="Goods returned from it, oldest first.")
+    async def returns(self, info: OmniInfo) -> list[OrderReturn]:
+        found = await loaders.returns(info).load(self.model.id)
+        return [OrderReturn.from_model(r, lines) for r, lines in found]
+
     @strawberry.field(description="Its history, oldest first.")
     async def events(self, info: OmniInfo) -> list[OrderEvent]:
         return [OrderEvent.from_model(e) for e in await loaders.events(info).load(self.model.id)]
@@ -257,9 +325,22 @@ class Order(Node):
     async def lines(self, info: OmniInfo) -> list[OrderLine]:
         return [OrderLine.from_model(m) for m in await loaders.lines(info).load(self.model.id)]
 
-    @strawberry.field(description="The pickup store, or the location that ships it.")
+    @strawberry.field(
+        description="The location that fulfils it: the pickup store, the location that "
+        "ships it, or the store of a counter sale."
+    )
     async def location(self, info: OmniInfo) -> Location | None:
         found = await locations.location(info).load(self.model.location_id)
+        return Location.from_model(found) if found else None
+
+    @strawberry.field(
+        description="The store where it was taken, at its kiosk or counter (attribution); "
+        "null for the web and the app. Differs from `location` for the endless aisle."
+    )
+    async def taken_at(self, info: OmniInfo) -> Location | None:
+        if self.model.taken_at_id is None:
+            return None
+        found = await locations.location(info).load(self.model.taken_at_id)
         return Location.from_model(found) if found else None
 
 

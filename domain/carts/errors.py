@@ -27,6 +27,12 @@ class CartErrorCode(ErrorCode):
     )
     INVALID_POINTS = "INVALID_POINTS", "Points are a whole number, 0 or more."
     CART_CLOSED = "CART_CLOSED", "The cart was ordered or merged into another; use that one."
+    UNKNOWN_CARD = "UNKNOWN_CARD", "No membership has this card number."
+    COUNTER_ONLY = (
+        "COUNTER_ONLY",
+        "Only the store's counter (a POS device, on its own cart) does this: scan a card, "
+        "sell in store.",
+    )
 
 
 def cart_error(code: CartErrorCode, message: str, field: str | None = None) -> DomainError:

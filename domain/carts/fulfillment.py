@@ -10,13 +10,15 @@ from domain.actors import Actor
 from domain.carts.errors import CartErrorCode, cart_error
 from domain.carts.models import Cart
 from domain.carts.provinces import province
-from domain.carts.service import require_open, touch
+from domain.carts.service import is_counter, require_open, touch
 from domain.contact import normalize_phone
 from domain.inventory.models import Location
 from domain.text import clean_text
 
 PICKUP = "PICKUP"
 DELIVERY = "DELIVERY"
+# Sold at the counter and handed over at once (a counter sale).
+IN_STORE = "IN_STORE"
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,6 +78,33 @@ async def set_delivery(
     cart.delivery_address = _address(address, "fulfillment.delivery.address")
     cart.fulfillment_kind = DELIVERY
     cart.pickup_location_id = None
+    touch(cart, actor)
+    await session.flush()
+    return cart
+
+
+async def set_in_store(
+    session: AsyncSession, actor: Actor, cart: Cart, store_id: int | None = None
+) -> Cart:
+    """A counter sale at the POS's own store (`store_id`, when given, must be it): the
+    goods are handed over with the sale."""
+    require_open(cart)
+    device = actor.device
+    if device is None or not is_counter(actor) or cart.device_id != device.id:
+        raise cart_error(
+            CartErrorCode.COUNTER_ONLY,
+            "Only the store's counter sells in store, on its own cart.",
+            "fulfillment.inStore",
+        )
+    if store_id is not None and store_id != device.location_id:
+        raise cart_error(
+            CartErrorCode.COUNTER_ONLY,
+            "This POS belongs to another store.",
+            "fulfillment.inStore.storeId",
+        )
+    cart.fulfillment_kind = IN_STORE
+    cart.pickup_location_id = device.location_id
+    cart.delivery_address = None
     touch(cart, actor)
     await session.flush()
     return cart

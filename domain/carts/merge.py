@@ -18,9 +18,11 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.actors import Actor
+from domain.carts.errors import CartErrorCode, cart_error
 from domain.carts.models import Cart, CartLine, CartStatus
-from domain.carts.service import CartLimits, customer_cart, require_open, touch
+from domain.carts.service import CartLimits, customer_cart, is_counter, require_open, touch
 from domain.contact import normalize_email, normalize_phone
+from domain.membership.models import Membership
 
 
 async def merge_into_customer(
@@ -79,11 +81,31 @@ async def set_buyer_identity(
     email: str | None,
     phone: str | None,
     limits: CartLimits,
+    card_number: str | None = None,
 ) -> Cart:
     """Contact for the order (a guest must give one). Sent with a customer's token on a
-    guest cart, the guest cart merges into the customer's cart (domain/carts/merge.py)."""
+    guest cart, the guest cart merges into the customer's cart (domain/carts/merge.py).
+    At a counter, a scanned membership card makes its member the buyer of the counter's
+    own cart (prices, points and the order follow them); nothing else of theirs changes."""
     require_open(cart)
-    if actor.customer_id is not None and cart.customer_id is None:
+    if card_number is not None:
+        if cart.device_id is None or not is_counter(actor):
+            raise cart_error(
+                CartErrorCode.COUNTER_ONLY,
+                "A card is scanned at the store's counter.",
+                "buyerIdentity.cardNumber",
+            )
+        member = await session.scalar(
+            select(Membership.customer_id).where(Membership.card_number == card_number.strip())
+        )
+        if member is None:
+            raise cart_error(
+                CartErrorCode.UNKNOWN_CARD,
+                "No membership has this card number.",
+                "buyerIdentity.cardNumber",
+            )
+        cart.customer_id = member
+    elif actor.customer_id is not None and cart.customer_id is None and cart.device_id is None:
         cart = await merge_into_customer(session, cart, actor.customer_id, limits)
     if email is not None:
         cart.email = normalize_email(email, "buyerIdentity.email") if email.strip() else None

@@ -25,6 +25,7 @@ from domain.carts.errors import CartErrorCode, cart_error
 from domain.carts.models import Cart, CartLine, CartStatus
 from domain.catalog.models import Product, ProductVariant
 from domain.catalog.visibility import variant_shown_to
+from domain.channels import Channel
 from domain.db import in_ids
 from domain.errors import NotFound
 from domain.inventory.repository import supply_by_variant
@@ -69,11 +70,21 @@ async def open_cart(
     cart = await session.get(Cart, cart_id, with_for_update=lock, populate_existing=lock)
     if cart is None or not hmac.compare_digest(cart.token, token):
         raise _not_found()
+    if cart.device_id is not None:
+        # A counter's cart stays at its counter, also once a member's card is scanned.
+        if not (is_counter(actor) and actor.device and actor.device.id == cart.device_id):
+            raise _not_found()
+        return cart
     if cart.customer_id is not None and not (
         actor.staff is not None or actor.customer_id == cart.customer_id
     ):
         raise _not_found()
     return cart
+
+
+def is_counter(actor: Actor) -> bool:
+    """A store's POS device (with or without its cashier signed in)."""
+    return actor.device is not None and actor.device.channel is Channel.POS
 
 
 def require_open(cart: Cart) -> None:
@@ -96,8 +107,11 @@ async def customer_cart(session: AsyncSession, customer_id: int) -> Cart | None:
 async def create_cart(
     session: AsyncSession, actor: Actor, lines: Sequence[LineInput], limits: CartLimits
 ) -> Cart:
-    """A new guest cart, or the signed-in (or identified) customer's one cart."""
-    customer_id = actor.customer_id
+    """A new guest cart, or the signed-in (or identified) customer's one cart. A store's
+    counter always gets a cart of its own: a member's card is attached to it later, and
+    their online cart is never touched."""
+    counter = is_counter(actor)
+    customer_id = None if counter else actor.customer_id
     cart: Cart | None = None
     if customer_id is not None:
         # Two first carts of one customer at once: the second waits and finds the first.
@@ -111,6 +125,7 @@ async def create_cart(
             updated_at=moment,
             status=CartStatus.ACTIVE,
             customer_id=customer_id,
+            device_id=actor.device.id if counter and actor.device else None,
             channel=actor.channel,
             last_channel=actor.channel,
             points_redeemed=0,

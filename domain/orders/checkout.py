@@ -23,19 +23,21 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.actors import Actor
 from domain.carts import pricing as cart_pricing
-from domain.carts.fulfillment import DELIVERY, PICKUP
+from domain.carts.fulfillment import DELIVERY, IN_STORE, PICKUP
 from domain.carts.models import Cart, CartLine, CartStatus
 from domain.carts.provinces import PROVINCES
-from domain.carts.service import CartLimits, open_cart
+from domain.carts.service import CartLimits, is_counter, open_cart
 from domain.catalog.models import Product, ProductVariant
 from domain.catalog.visibility import variant_shown_to
 from domain.customers.models import Customer
 from domain.db import in_ids
+from domain.errors import forbidden
 from domain.inventory import stock
 from domain.inventory.models import Location, StockLevel
 from domain.membership.ledger import Posting, post_points
 from domain.membership.models import Membership, PointsKind
 from domain.notifications.models import Notification, NotificationChannel
+from domain.orders import earning, payments
 from domain.orders.errors import CheckoutErrorCode, checkout_error
 from domain.orders.models import (
     ORDER_NUMBERS,
@@ -79,6 +81,15 @@ class Placed:
 class CheckoutSettings:
     limits: CartLimits
     delivery_fee: Decimal
+    spend_per_point: Decimal = Decimal(10_000)
+
+
+METHODS = {
+    PICKUP: PaymentMethod.PAY_AT_STORE,
+    DELIVERY: PaymentMethod.CASH_ON_DELIVERY,
+    IN_STORE: PaymentMethod.AT_COUNTER,
+}
+KINDS = {PICKUP: OrderKind.PICKUP, DELIVERY: OrderKind.DELIVERY, IN_STORE: OrderKind.IN_STORE}
 
 
 def _adjustment(a: Adjustment) -> dict[str, Any]:
@@ -159,7 +170,9 @@ async def _shipping_location(session: AsyncSession, cart: Cart, wanted: dict[int
 
 async def _pickup_location(session: AsyncSession, cart: Cart) -> Location:
     store = await session.get(Location, cart.pickup_location_id or 0)
-    if store is None or not store.active or not store.pickup_enabled:
+    if store is None or not store.active:
+        raise checkout_error(CheckoutErrorCode.NO_FULFILLMENT, "The store is not open.")
+    if cart.fulfillment_kind == PICKUP and not store.pickup_enabled:
         raise checkout_error(
             CheckoutErrorCode.NO_FULFILLMENT, "The pickup store no longer takes pickups."
         )
@@ -172,7 +185,8 @@ async def _contact(session: AsyncSession, cart: Cart) -> tuple[str | None, str |
         customer = await session.get(Customer, cart.customer_id)
         if customer is not None:
             email, phone = email or customer.email, phone or customer.phone
-    if not (email or phone):
+    # A walk-in at the counter takes the goods and the receipt with them.
+    if not (email or phone) and cart.fulfillment_kind != IN_STORE:
         raise checkout_error(
             CheckoutErrorCode.CONTACT_REQUIRED, "Give an email or a phone first.", "cartId"
         )
@@ -188,6 +202,7 @@ async def checkout(
     key: str,
     method: PaymentMethod,
     settings: CheckoutSettings,
+    received: payments.Received | None = None,
 ) -> Placed:
     replay = await _claim_key(session, key, cart_id)
     if replay is not None:
@@ -204,16 +219,22 @@ async def checkout(
         raise checkout_error(CheckoutErrorCode.CART_ALREADY_ORDERED, "This cart is closed.")
     if cart.fulfillment_kind is None:
         raise checkout_error(CheckoutErrorCode.NO_FULFILLMENT, "Choose pickup or delivery.")
-    expected = (
-        PaymentMethod.PAY_AT_STORE
-        if cart.fulfillment_kind == PICKUP
-        else (PaymentMethod.CASH_ON_DELIVERY)
-    )
+    expected = METHODS[cart.fulfillment_kind]
     if method is not expected:
         raise checkout_error(
             CheckoutErrorCode.INVALID_PAYMENT_METHOD,
-            f"{cart.fulfillment_kind.lower()} is paid with {expected.value}.",
+            f"{cart.fulfillment_kind.lower().replace('_', ' ')} is paid with {expected.value}.",
             "paymentMethod",
+        )
+    counter_sale = cart.fulfillment_kind == IN_STORE
+    if counter_sale:
+        if actor.staff is None or not is_counter(actor):
+            raise forbidden("A counter sale needs the cashier signed in at the store's POS.")
+    elif received is not None:
+        raise checkout_error(
+            CheckoutErrorCode.INVALID_PAYMENT_METHOD,
+            "Money is taken with the sale only at the counter.",
+            "paymentReceived",
         )
     email, phone = await _contact(session, cart)
 
@@ -252,23 +273,26 @@ async def checkout(
         delivery_fee=fee,
     )
 
+    if counter_sale:
+        received = payments.check(price.total, received, "paymentReceived")
     wanted = {line.variant_id: line.quantity for line, _, _ in rows}
     location = (
-        await _pickup_location(session, cart)
-        if cart.fulfillment_kind == PICKUP
-        else await _shipping_location(session, cart, wanted)
+        await _shipping_location(session, cart, wanted)
+        if cart.fulfillment_kind == DELIVERY
+        else await _pickup_location(session, cart)
     )
     number = f"{NUMBER_PREFIX}-{await session.scalar(ORDER_NUMBERS.next_value()):06d}"
     by = actor.ref(location.id)
     order = Order(
         number=number,
-        status=OrderStatus.PLACED,
-        kind=OrderKind.PICKUP if cart.fulfillment_kind == PICKUP else OrderKind.DELIVERY,
+        status=OrderStatus.COMPLETED if counter_sale else OrderStatus.PLACED,
+        kind=KINDS[cart.fulfillment_kind],
         customer_id=cart.customer_id,
         cart_id=cart.id,
         channel=actor.channel,
         device_id=actor.device.id if actor.device else None,
         location_id=location.id,
+        taken_at_id=actor.device.location_id if actor.device else None,
         email=email,
         phone=phone,
         delivery_address=cart.delivery_address,
@@ -314,36 +338,42 @@ async def checkout(
         )
         holds.append((variant.id, reference, line.quantity))
     session.add_all(written)
-    session.add(
-        Payment(
-            order_id=order.id, method=method.value, amount=price.total, status=PaymentStatus.PENDING
-        )
+    payment = Payment(
+        order_id=order.id, method=method.value, amount=price.total, status=PaymentStatus.PENDING
     )
+    session.add(payment)
+    paid = payments.settle(payment, price.total, received) if received is not None else {}
     session.add(
         OrderEvent(
             order_id=order.id,
-            kind="order.placed",
+            kind="order.completed" if counter_sale else "order.placed",
             from_status=None,
-            to_status=OrderStatus.PLACED.value,
+            to_status=order.status.value,
             actor_kind=by.kind,
             actor_id=by.id,
             channel=actor.channel,
-            payload={"number": number, "total": str(price.total), "locationId": location.id},
-        )
-    )
-    session.add(
-        Notification(
-            channel=NotificationChannel.SMS if phone else NotificationChannel.EMAIL,
-            recipient=phone or email or "",
-            template="order_placed",
             payload={
                 "number": number,
                 "total": str(price.total),
-                "kind": order.kind.value,
-                "store": location.name,
+                "locationId": location.id,
+                **({"payment": paid} if paid else {}),
             },
         )
     )
+    if phone or email:
+        session.add(
+            Notification(
+                channel=NotificationChannel.SMS if phone else NotificationChannel.EMAIL,
+                recipient=phone or email or "",
+                template="order_completed" if counter_sale else "order_placed",
+                payload={
+                    "number": number,
+                    "total": str(price.total),
+                    "kind": order.kind.value,
+                    "store": location.name,
+                },
+            )
+        )
     cart.status = CartStatus.ORDERED
     await session.flush()
     await session.execute(
@@ -380,6 +410,8 @@ async def checkout(
             Posting(PointsKind.REDEEM, -price.points_applied, f"order {number}", number),
             by,
         )
+    if counter_sale:
+        await earning.earn(session, order, by, datetime.now(UTC), settings.spend_per_point)
     # Stock rows lock in variant order (the stock service sorts them).
     await stock.reserve_many(
         session,
@@ -387,6 +419,9 @@ async def checkout(
         [stock.Hold(ref, variant_id, location.id, quantity) for variant_id, ref, quantity in holds],
         reason=f"order {number}",
     )
+    if counter_sale:  # handed over at once: the held units leave the store
+        for _, ref, _ in sorted(holds):
+            await stock.sell(session, by, ref, reason=f"order {number}")
     if after_reservations is not None:
         await after_reservations()
     return Placed(order, written, location)

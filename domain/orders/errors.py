@@ -56,3 +56,19 @@ def order_error(
     code: ErrorCode, message: str, field: str | None = None, *, keep_changes: bool = False
 ) -> DomainError:
     return DomainError(code, message, field, keep_changes=keep_changes)
+
+
+class ReturnErrorCode(ErrorCode):
+    NOT_RETURNABLE = (
+        "NOT_RETURNABLE",
+        "Only a collected, delivered or completed order can be returned; `message` names "
+        "its state.",
+    )
+    RETURN_WINDOW_CLOSED = (
+        "RETURN_WINDOW_CLOSED",
+        "The return window (OMNI_RETURN_DAYS after collection, delivery or sale) is over.",
+    )
+    RETURN_EXCEEDS_PURCHASE = (
+        "RETURN_EXCEEDS_PURCHASE",
+        "More units than were bought on the line, less what was already returned.",
+    )

@@ -45,11 +45,15 @@ class OrderStatus(enum.StrEnum):
 class OrderKind(enum.StrEnum):
     PICKUP = "PICKUP"
     DELIVERY = "DELIVERY"
+    # A counter sale: paid and handed over at once.
+    IN_STORE = "IN_STORE"
 
 
 class PaymentMethod(enum.StrEnum):
     PAY_AT_STORE = "PAY_AT_STORE"
     CASH_ON_DELIVERY = "CASH_ON_DELIVERY"
+    # A counter sale, paid at the till with the sale (the tender is on the payment).
+    AT_COUNTER = "AT_COUNTER"
 
 
 class PaymentStatus(enum.StrEnum):
@@ -100,8 +104,12 @@ class Order(Base):
     cart_id: Mapped[int] = mapped_column(ForeignKey("carts.id"), unique=True)
     channel: Mapped[Channel] = mapped_column(CHANNEL_ENUM)
     device_id: Mapped[int | None] = mapped_column(ForeignKey("devices.id", ondelete="SET NULL"))
-    # The pickup store, or the location that ships the delivery.
+    # The pickup store, or the location that ships the delivery (it fulfils the order).
     location_id: Mapped[int] = mapped_column(ForeignKey("locations.id"), index=True)
+    # The store where the order was taken, at its kiosk or counter (attribution), when
+    # that is not simply the web or the app; for the endless aisle it differs from
+    # `location_id`.
+    taken_at_id: Mapped[int | None] = mapped_column(ForeignKey("locations.id"))
     email: Mapped[str | None] = mapped_column(String(254))
     phone: Mapped[str | None] = mapped_column(String(20))
     delivery_address: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
@@ -210,3 +218,34 @@ class IdempotencyKey(Base):
     created_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.now(), index=True
     )
+
+
+class OrderReturn(Base):
+    """Goods of a finished order brought back to a store (any store): their stock comes
+    back there, the refund is recorded, and the points earned on them are reversed."""
+
+    __tablename__ = "order_returns"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"), index=True)
+    location_id: Mapped[int] = mapped_column(ForeignKey("locations.id"))
+    reason: Mapped[str] = mapped_column(String(500))
+    refund_method: Mapped[str] = mapped_column(String(32))
+    refund: Mapped[Decimal] = mapped_column(MONEY)
+    points_reversed: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    actor_kind: Mapped[ActorKind] = mapped_column(ACTOR_KIND_ENUM)
+    actor_id: Mapped[int | None] = mapped_column(BigInteger)
+    channel: Mapped[Channel] = mapped_column(CHANNEL_ENUM)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class OrderReturnLine(Base):
+    __tablename__ = "order_return_lines"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
+    return_id: Mapped[int] = mapped_column(
+        ForeignKey("order_returns.id", ondelete="CASCADE"), index=True
+    )
+    order_line_id: Mapped[int] = mapped_column(ForeignKey("order_lines.id"), index=True)
+    quantity: Mapped[int] = mapped_column(Integer)
+    refund: Mapped[Decimal] = mapped_column(MONEY)

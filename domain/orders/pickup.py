@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import hmac
 import secrets
-from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
 
@@ -17,7 +16,7 @@ from domain.actors import Actor
 from domain.channels import Channel
 from domain.errors import InvalidInput, NotFound, forbidden
 from domain.inventory.models import Location
-from domain.orders import earning, lifecycle
+from domain.orders import earning, lifecycle, payments
 from domain.orders.errors import OrderErrorCode, order_error
 from domain.orders.models import (
     Order,
@@ -26,7 +25,6 @@ from domain.orders.models import (
     Payment,
     PaymentMethod,
     PaymentStatus,
-    Tender,
 )
 from domain.orders.state_machine import Action, Role
 
@@ -95,18 +93,12 @@ async def mark_ready(session: AsyncSession, actor: Actor, order_id: int) -> Orde
     return order
 
 
-@dataclass(frozen=True, slots=True)
-class Received:
-    method: Tender
-    amount: Decimal
-
-
 async def collect(
     session: AsyncSession,
     actor: Actor,
     order_id: int,
     code: str,
-    received: Received | None,
+    received: payments.Received | None,
     per_point: Decimal,
 ) -> Order:
     """READY_FOR_PICKUP → COLLECTED, by staff of the store or its POS, with the customer's
@@ -141,31 +133,14 @@ async def collect(
     )
     due = payment is not None and payment.status is PaymentStatus.PENDING
     if due and order.payment_method is PaymentMethod.PAY_AT_STORE:
-        if received is None:
-            raise order_error(
-                OrderErrorCode.PAYMENT_REQUIRED,
-                f"Take {order.total} đồng first.",
-                "paymentReceived",
-            )
-        if received.amount < order.total:
-            raise order_error(
-                OrderErrorCode.PAYMENT_SHORT,
-                f"The total is {order.total} đồng; {received.amount} is short.",
-                "paymentReceived.amount",
-            )
+        received = payments.check(order.total, received, "paymentReceived")
     elif received is not None:
         raise order_error(OrderErrorCode.ALREADY_PAID, "Nothing is due.", "paymentReceived")
     at = lifecycle.now()
     order.collected_at = at
     paid: dict[str, str] = {}
     if payment is not None and received is not None:
-        payment.status = PaymentStatus.PAID
-        payment.method = received.method.value
-        paid = {
-            "method": received.method.value,
-            "received": str(received.amount),
-            "change": str(received.amount - order.total),
-        }
+        paid = payments.settle(payment, order.total, received)
     await earning.earn(session, order, by, at, per_point)
     await lifecycle.settle(session, order, taken, by)
     await lifecycle.record(
