@@ -8,11 +8,13 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.actors import StaffRole
+from domain.membership import ledger
 from tests.conftest import gql, ok
 from tests.people import bearer, gid, make_staff, register, register_device, store_ids
-from tests.test_checkout import CHECKOUT, CREATE, PICKUP, scalar, store_with_stock
+from tests.test_checkout import ADMIN, CHECKOUT, CREATE, PICKUP, scalar, store_with_stock
 from tests.test_pickup import COLLECT, READ, READY, available
 from tests.test_stock import LEDGER_MISMATCHES
 
@@ -99,6 +101,7 @@ async def test_a_counter_sale_completes_at_once_and_joins_the_members_history(
     }
     paid = {"method": "CASH", "amount": str(Decimal(total) + 20_000)}
     for headers, extra, expected in (
+        (till, {"paymentReceived": {"method": "CASH", "amount": "1E+100000"}}, "INVALID_INPUT"),
         (pos, {"paymentReceived": paid}, "FORBIDDEN"),  # the cashier must be signed in
         (till, {}, "PAYMENT_REQUIRED"),
         (till, {"paymentReceived": {"method": "CARD", "amount": "1"}}, "PAYMENT_SHORT"),
@@ -299,12 +302,21 @@ async def test_the_endless_aisle_records_where_it_was_taken_and_who_fulfils_it(
 
 
 async def pickup_order(
-    client: Any, member: Any, variant: int, store: int, quantity: int, key: str
+    client: Any, member: Any, variant: int, store: int, quantity: int, key: str, points: int = 0
 ) -> dict[str, Any]:
     """A placed pickup order of `member`, as SALE returns it (with its line ids)."""
     lines = [{"variantId": gid("ProductVariant", variant), "quantity": quantity}]
     cart = (await ok(client, CREATE, {"l": lines}, member.headers))["cartCreate"]["cart"]["id"]
     await ok(client, PICKUP, {"c": cart, "s": gid("Location", store)}, member.headers)
+    if points:
+        redeemed = await ok(
+            client,
+            "mutation($c: ID!, $p: Int!) { cartPointsRedeem(cartId: $c, points: $p) {"
+            " userErrors { code } } }",
+            {"c": cart, "p": points},
+            member.headers,
+        )
+        assert redeemed["cartPointsRedeem"]["userErrors"] == []
     placed = await ok(
         client,
         SALE,
@@ -321,7 +333,10 @@ async def test_bought_online_returned_in_a_shop(engine, writer) -> None:
     member = await register(writer)
     staff = await make_staff(engine, writer, StaffRole.STORE_STAFF, [store])
     clerk = await make_staff(engine, writer, StaffRole.STORE_STAFF, [other])
-    order = await pickup_order(writer, member, variant, store, 3, "return-anywhere-1")
+    async with AsyncSession(engine) as session:
+        await ledger.adjust_points(session, ADMIN, member.id, 4, "test")
+        await session.commit()
+    order = await pickup_order(writer, member, variant, store, 3, "return-anywhere-1", points=4)
     line_total = Decimal(order["lines"][0]["total"]["amount"])
     ask = {
         "orderId": order["id"],
@@ -408,8 +423,9 @@ async def test_bought_online_returned_in_a_shop(engine, writer) -> None:
     assert sum(r["pointsReversed"] for r in rest["order"]["returns"]) == earned
     nothing_left = (await ok(writer, RETURN, {"i": ask}, clerk.headers))["orderReturn"]
     assert nothing_left["userErrors"][0]["code"] == "RETURN_EXCEEDS_PURCHASE"
+    # What was earned on the goods is gone; the 4 points spent on them came back.
     balance = await ok(writer, "{ me { membership { pointsBalance } } }", headers=member.headers)
-    assert balance["me"]["membership"]["pointsBalance"] == 0
+    assert balance["me"]["membership"]["pointsBalance"] == 4
     assert (
         await scalar(
             engine,

@@ -304,6 +304,20 @@ async def test_who_may_take_which_step(engine, writer) -> None:
         result = (await ok(writer, READY, {"o": order["id"]}, headers))["orderMarkReady"]
         assert result["userErrors"][0]["code"] == expected, headers
         assert result["order"] is None
+    # A phone-only kiosk session (first name and points) sees no orders, even its own.
+    limited = await ok(
+        writer,
+        """mutation($p: String) { customerIdentify(input: {phone: $p}) {
+             session { token limited } userErrors { code } } }""",
+        {"p": member.phone},
+        {DEVICE_KEY: kiosk_key},
+    )
+    assert limited["customerIdentify"]["session"]["limited"] is True
+    phone_only = {DEVICE_KEY: kiosk_key, **bearer(limited["customerIdentify"]["session"]["token"])}
+    unseen = await gql(writer, READ, {"o": order["id"]}, phone_only)
+    assert unseen.error_codes() == ["NOT_FOUND"]
+    not_cancelled = await cancel(writer, order, "not mine to cancel", phone_only)
+    assert not_cancelled["userErrors"][0]["code"] == "NOT_FOUND"
     collect = {"orderId": order["id"], "pickupCode": "123456"}
     early = (await ok(writer, COLLECT, {"i": collect}, admin.headers))["orderCollect"]
     assert early["userErrors"][0]["code"] == "INVALID_TRANSITION"

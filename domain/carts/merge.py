@@ -104,6 +104,9 @@ async def set_buyer_identity(
                 "No membership has this card number.",
                 "buyerIdentity.cardNumber",
             )
+        if cart.customer_id != member:
+            # Points belong to whoever redeems them: a new buyer starts with none.
+            cart.points_redeemed = 0
         cart.customer_id = member
     elif actor.customer_id is not None and cart.customer_id is None and cart.device_id is None:
         cart = await merge_into_customer(session, cart, actor.customer_id, limits)

@@ -17,11 +17,17 @@ def role_of(actor: Actor, order: Order) -> Role | None:
         if actor.staff.is_admin:
             return Role.ADMIN
         return Role.STORE if actor.staff.can_act_on_store(order.location_id) else None
-    if order.customer_id is not None and actor.customer_id == order.customer_id:
-        return Role.CUSTOMER
     device = actor.device
-    if device is not None and device.channel is Channel.POS:
-        return Role.STORE if device.location_id == order.location_id else None
+    # The store's counter acts for the store, also while it holds a customer's session.
+    if (
+        device is not None
+        and device.channel is Channel.POS
+        and device.location_id == order.location_id
+    ):
+        return Role.STORE
+    # A phone-only kiosk session sees a first name and points, never orders.
+    if order.customer_id is not None and actor.customer_id == order.customer_id:
+        return None if actor.limited else Role.CUSTOMER
     return None
 
 

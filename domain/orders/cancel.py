@@ -4,11 +4,12 @@ payment voided, and the event and notification written, all in one transaction."
 
 from __future__ import annotations
 
+import structlog
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.actors import SYSTEM, Actor, ActorRef
-from domain.errors import InvalidInput
+from domain.errors import DomainError, InvalidInput
 from domain.membership.ledger import Posting, post_points
 from domain.membership.models import Membership, PointsKind
 from domain.orders import lifecycle
@@ -18,6 +19,7 @@ from domain.pricebook import vouchers
 from domain.unit_of_work import transaction
 
 MAX_REASON = 500
+log = structlog.get_logger("omni.jobs")
 
 
 async def _unwind(
@@ -122,7 +124,11 @@ async def expire_pickups(session: AsyncSession) -> int:
             async def one(s: AsyncSession, pk: int = order_id) -> bool:
                 return await expire(s, pk)
 
-            progressed += await transaction(session, one)
+            try:
+                progressed += await transaction(session, one, retries=2)
+            except DomainError as error:
+                # One order that cannot be expired must not hold up the others.
+                log.warning("pickup_not_expired", order_id=order_id, reason=error.message)
         expired += progressed
         if progressed == 0:
             break  # collected or cancelled meanwhile: nothing more is due

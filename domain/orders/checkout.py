@@ -228,8 +228,9 @@ async def checkout(
         )
     counter_sale = cart.fulfillment_kind == IN_STORE
     if counter_sale:
-        if actor.staff is None or not is_counter(actor):
+        if actor.staff is None or actor.device is None or not is_counter(actor):
             raise forbidden("A counter sale needs the cashier signed in at the store's POS.")
+        actor.staff.require_store(actor.device.location_id, "cartId")
     elif received is not None:
         raise checkout_error(
             CheckoutErrorCode.INVALID_PAYMENT_METHOD,

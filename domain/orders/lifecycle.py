@@ -66,7 +66,9 @@ async def settle(
     """
     if taken.stock is not Stock.KEEP:
         settle_line = stock.sell if taken.stock is Stock.SELL else stock.release
-        for line in await lines_of(session, order):
+        # In variant order, as checkout locks stock rows: the two cannot deadlock.
+        lines = sorted(await lines_of(session, order), key=lambda line: line.variant_id)
+        for line in lines:
             await settle_line(
                 session, by, line.reservation, reason=reason or f"order {order.number}"
             )

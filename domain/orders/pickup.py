@@ -9,7 +9,7 @@ import secrets
 from datetime import timedelta
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.actors import Actor
@@ -56,6 +56,9 @@ async def mark_ready(session: AsyncSession, actor: Actor, order_id: int) -> Orde
     by = actor.ref(order.location_id)
     await lifecycle.settle(session, order, lifecycle.allowed(order, role, Action.MARK_READY), by)
     location = await _location(session, order)
+    # One code chooser per store at a time: two orders made ready at once cannot draw the
+    # same free code.
+    await session.execute(select(func.pg_advisory_xact_lock(3, order.location_id)))
     taken = set(
         await session.scalars(
             select(Order.pickup_code).where(
@@ -192,6 +195,8 @@ async def by_code(session: AsyncSession, actor: Actor, store_id: int, code: str)
             Order.location_id == store_id,
             Order.status == OrderStatus.READY_FOR_PICKUP,
             Order.pickup_code == code.strip(),
+            # A locked code entry stays locked here too: staff unlock it first.
+            Order.pickup_locked_at.is_(None),
         )
     )
     if order is None:

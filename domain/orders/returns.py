@@ -222,13 +222,26 @@ async def _reverse_points(
         return 0
     refunded_before = sum((r for _, r in before.values()), Decimal(0))
 
-    def kept(refunded: Decimal) -> int:
-        return int(
-            (order.points_earned * refunded / goods).quantize(Decimal(1), rounding=ROUND_HALF_UP)
-        )
+    def share(points: int, refunded: Decimal) -> int:
+        return int((points * refunded / goods).quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
-    owed = kept(refunded_before + refund) - kept(refunded_before)
-    points = min(owed, membership.points_balance)
+    after = refunded_before + refund
+    balance = membership.points_balance
+    # The points spent on the returned goods come back (they paid for part of them)...
+    spent_back = share(order.points_redeemed, after) - share(order.points_redeemed, refunded_before)
+    if spent_back > 0:
+        await post_points(
+            session,
+            membership.id,
+            Posting(
+                PointsKind.REVERSE, spent_back, f"return of order {order.number}", order.number
+            ),
+            by,
+        )
+        balance += spent_back
+    # ...and the points earned on them go, as far as the balance allows.
+    owed = share(order.points_earned, after) - share(order.points_earned, refunded_before)
+    points = min(owed, balance)
     if points > 0:
         await post_points(
             session,
