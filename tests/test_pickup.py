@@ -6,6 +6,7 @@ shipped and delivered; the store's queues."""
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import text
@@ -88,6 +89,11 @@ async def cancel(
 
 def total(order: dict[str, Any]) -> str:
     return str(order["cost"]["total"]["amount"])
+
+
+async def scalar_rows_of(engine: Any, sql: str, **params: Any) -> Any:
+    async with engine.connect() as conn:
+        return (await conn.execute(text(sql), params)).scalar_one()
 
 
 async def available(engine: Any, variant: int, store: int) -> int:
@@ -212,6 +218,15 @@ async def test_click_and_collect_across_channels(engine, writer) -> None:
     # On the web right after: the points, and the same order in me.orders on every channel.
     points = await ok(writer, "{ me { membership { pointsBalance } } }", headers=web)
     assert points["me"]["membership"]["pointsBalance"] == expected_points
+    # The spend counts toward the tier's 12 months.
+    spent = await scalar(
+        engine,
+        "SELECT sum(s.amount) FROM spend_entries s JOIN memberships m ON m.id = s.membership_id"
+        " WHERE m.customer_id = :c AND s.order_ref = :n",
+        c=member.id,
+        n=order["number"],
+    )
+    assert spent == int(amount)
     kiosk_id, kiosk_key = await register_device(writer, admin, store, "KIOSK")
     card = (await ok(writer, "{ me { membership { cardNumber } } }", headers=web))["me"][
         "membership"
@@ -640,3 +655,37 @@ async def test_the_store_queue_and_lookup_by_pickup_code(engine, writer) -> None
         staff.headers,
     )
     assert [n["number"] for n in ready_queue["orders"]["nodes"]] == [orders[1]["number"]]
+    placed_at = await scalar_rows_of(
+        engine, "SELECT created_at FROM orders WHERE number = :n", n=orders[1]["number"]
+    )
+    window = {
+        "storeId": gid("Location", store),
+        "placedFrom": placed_at.isoformat(),
+        "placedTo": (placed_at + timedelta(microseconds=1)).isoformat(),
+    }
+    only = await ok(writer, QUEUE, {"f": window}, staff.headers)
+    assert [n["number"] for n in only["orders"]["nodes"]] == [orders[1]["number"]]
+
+
+STAFF_PAGE = """query($f: StoreOrderFilterInput!, $first: Int) { orders(filter: $f, first: $first) {
+  nodes { number status paymentStatus pointsEarned cost { total { amount } }
+          lines { sku quantity } location { code } takenAt { code }
+          pickup { readyAt locked store { code } } events { kind actorKind }
+          returns { refund { amount } } } } }"""
+
+
+async def test_the_store_queue_costs_the_same_statements_whatever_its_length(
+    engine, writer
+) -> None:
+    variant, store, _ = await store_with_stock(engine, 6)
+    staff = await make_staff(engine, writer, StaffRole.STORE_STAFF, [store])
+    for _ in range(4):
+        await place(writer, variant, store, await register(writer))
+    queue = {"storeId": gid("Location", store), "status": "PLACED"}
+    one = await gql(writer, STAFF_PAGE, {"f": queue, "first": 1}, staff.headers)
+    four = await gql(writer, STAFF_PAGE, {"f": queue, "first": 4}, staff.headers)
+    assert not one.errors and not four.errors
+    assert len(four.data["orders"]["nodes"]) == 4
+    # Sign-in check, budget, the page; lines, locations, payments, events, returns: one
+    # statement each whatever the number of orders.
+    assert one.sql_statements == four.sql_statements == 9
