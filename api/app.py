@@ -15,6 +15,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from api.compression import compression_middleware
 from api.config import Settings, asyncpg_url
 from api.core.db import install_statement_counter
 from api.cors import cors_middleware
@@ -107,6 +108,7 @@ def create_app(settings: Settings | None = None, engine: AsyncEngine | None = No
                 max_body_bytes=settings.limits.max_body_bytes,
             ),
             cors_middleware(settings),
+            compression_middleware(),
         ],
         lifespan=lifespan,
         exception_handlers={404: json_http_error, 405: json_http_error},

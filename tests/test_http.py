@@ -174,3 +174,30 @@ async def test_bad_input_is_never_a_500(client, query):
     result = await gql(client, query)
     assert result.errors
     assert "INTERNAL_SERVER_ERROR" not in result.error_codes()
+
+
+LISTING = "{ products(first: 20) { nodes { id name slug description variants { sku } } } }"
+
+
+@pytest.mark.parametrize("encoding", ["gzip", "br", "zstd"])
+async def test_large_responses_are_compressed_as_the_client_asks(client, encoding):
+    response = await client.post(
+        "/graphql", json={"query": LISTING}, headers={"Accept-Encoding": encoding}
+    )
+    assert response.status_code == 200
+    assert response.headers["content-encoding"] == encoding
+    assert "accept-encoding" in response.headers["vary"].lower()
+    assert response.json()["data"]["products"]["nodes"]  # decoded as usual
+    assert response.num_bytes_downloaded * 2 < len(response.content)
+
+
+async def test_small_or_unwanted_responses_are_not_compressed(client):
+    small = await client.post(
+        "/graphql", json={"query": "{ __typename }"}, headers={"Accept-Encoding": "gzip"}
+    )
+    assert "content-encoding" not in small.headers
+    plain = await client.post(
+        "/graphql", json={"query": LISTING}, headers={"Accept-Encoding": "identity"}
+    )
+    assert "content-encoding" not in plain.headers
+    assert len(plain.content) > 1024
