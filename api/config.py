@@ -107,6 +107,8 @@ class Settings:
     spend_per_point: Decimal = Decimal(10_000)
     # Days after collection, delivery or a counter sale in which goods may be returned.
     return_days: int = 30
+    # How long a CDN or browser may keep a public catalog answer (api/http_cache.py).
+    public_max_age_s: int = 10
     # None: on outside production, off in production.
     introspection: bool | None = None
     graphiql: bool | None = None
@@ -170,6 +172,7 @@ class Settings:
             cart_max_quantity=_int("OMNI_CART_MAX_QUANTITY", 99),
             spend_per_point=_decimal("OMNI_SPEND_PER_POINT", Decimal(10_000)),
             return_days=_int("OMNI_RETURN_DAYS", 30),
+            public_max_age_s=_int("OMNI_PUBLIC_MAX_AGE", 10),
             introspection=_bool("OMNI_INTROSPECTION"),
             graphiql=_bool("OMNI_GRAPHIQL"),
             cors_origins=(

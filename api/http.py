@@ -25,6 +25,7 @@ from strawberry.asgi import GraphQL
 from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
 from strawberry.types import ExecutionResult
 
+from api import http_cache
 from api.config import Settings
 from api.context import Context
 from api.core.auth import RequestRejected, resolve_actor
@@ -258,7 +259,11 @@ class OmniGraphQL(GraphQL[Context, None]):
             response.status_code = 400
         media = GRAPHQL_RESPONSE_JSON if wants_graphql_json else "application/json"
         response.headers["content-type"] = media + "; charset=utf-8"
-        return response
+        if request is None or not isinstance(response_data, dict):
+            response.headers["cache-control"] = http_cache.PRIVATE
+            return response
+        anonymous = context is not None and context.actor.is_anonymous
+        return http_cache.apply(request, response, data, anonymous, self.settings.public_max_age_s)
 
     def _too_large(self, data: Mapping[str, Any], limit: int, status: int) -> Response:
         body: dict[str, Any] = {
@@ -345,4 +350,5 @@ class OmniGraphQL(GraphQL[Context, None]):
             error_body(code, message, current_request_id.get()),
             status_code=status,
             media_type="application/json",
+            headers={"cache-control": http_cache.PRIVATE},
         )

@@ -201,3 +201,42 @@ async def test_small_or_unwanted_responses_are_not_compressed(client):
     )
     assert "content-encoding" not in plain.headers
     assert len(plain.content) > 1024
+
+
+CATALOG = "{ products(first: 2) { nodes { id name } } }"
+
+
+async def test_public_catalog_gets_are_cacheable_and_conditional(client):
+    first = await client.get("/graphql", params={"query": CATALOG})
+    assert first.status_code == 200
+    assert first.headers["cache-control"] == "public, max-age=10"
+    assert "authorization" in first.headers["vary"].lower()
+    etag = first.headers["etag"]
+    assert etag.startswith('W/"')
+    again = await client.get("/graphql", params={"query": CATALOG}, headers={"If-None-Match": etag})
+    assert again.status_code == 304 and again.content == b""
+    assert again.headers["etag"] == etag
+    other = await client.get(
+        "/graphql", params={"query": CATALOG.replace("2", "3")}, headers={"If-None-Match": etag}
+    )
+    assert other.status_code == 200 and other.headers["etag"] != etag
+
+
+@pytest.mark.parametrize(
+    ("method", "query", "headers"),
+    [
+        ("POST", CATALOG, {}),
+        ("GET", CATALOG, {"Authorization": "Bearer not-a-token"}),
+        ("GET", '{ products: cart(id: "Q2FydDox") { id } }', {}),
+        ("GET", "{ ... on Query { products(first: 1) { nodes { id } } } }", {}),
+        ("GET", "{ me { id } }", {}),
+    ],
+)
+async def test_everything_else_is_private(client, method, query, headers):
+    if method == "GET":
+        response = await client.get("/graphql", params={"query": query}, headers=headers)
+    else:
+        response = await client.post("/graphql", json={"query": query}, headers=headers)
+    assert response.headers["cache-control"] == "private, no-store"
+    if method == "POST":
+        assert "etag" not in response.headers
