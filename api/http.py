@@ -33,6 +33,7 @@ from api.core.errors import UNAVAILABLE_MESSAGE, ErrorCode, clip, is_unavailable
 from api.graphiql import render_page
 from api.limits.guard import Guard
 from api.middleware import current_request_id, error_body
+from api.persisted import PersistedQueries
 
 GRAPHQL_RESPONSE_JSON = "application/graphql-response+json"
 RETRY_AFTER_UNAVAILABLE_S = 5
@@ -107,6 +108,7 @@ class OmniGraphQL(GraphQL[Context, None]):
         self.settings = settings
         self.sessionmaker = sessionmaker
         self.guard = guard
+        self.persisted = PersistedQueries()
 
     # -- context -------------------------------------------------------------------------
 
@@ -165,14 +167,17 @@ class OmniGraphQL(GraphQL[Context, None]):
             )
         query, variables = data.get("query"), data.get("variables")
         operation_name, extensions = data.get("operationName"), data.get("extensions")
+        if extensions is not None and not isinstance(extensions, dict):
+            raise _bad_request("`extensions` must be a JSON object.")
+        query = self.persisted.resolve(query, extensions)
+        # The document as run, for the caching rules (a persisted GET has no `query`).
+        http_cache.current_query.set(query if isinstance(query, str) else None)
         if not isinstance(query, str) or not query.strip():
             raise _bad_request("The request has no GraphQL `query`.")
         if variables is not None and not isinstance(variables, dict):
             raise _bad_request("`variables` must be a JSON object.")
         if operation_name is not None and not isinstance(operation_name, str):
             raise _bad_request("`operationName` must be a string.")
-        if extensions is not None and not isinstance(extensions, dict):
-            raise _bad_request("`extensions` must be a JSON object.")
         max_depth = self.settings.limits.max_input_depth
         _check_input(query, max_depth, "query")
         _check_input(operation_name, max_depth, "operationName")
@@ -204,6 +209,12 @@ class OmniGraphQL(GraphQL[Context, None]):
             if request_adapter.method == "GET" and "not allowed" in error.reason:
                 raise HTTPException(405, error.reason) from error
             raise
+
+    def should_render_graphql_ide(self, request: Any) -> bool:
+        # A GET carrying a persisted query's hash (and no `query`) is an operation.
+        return super().should_render_graphql_ide(request) and (
+            request.query_params.get("extensions") is None
+        )
 
     async def render_graphql_ide(self, request: Request) -> HTMLResponse:
         # GraphiQL from Omni's own assets (no CDN), keeping pasted tokens out of storage.

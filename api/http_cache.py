@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping
+from contextvars import ContextVar
 from typing import Any
 
 import orjson
@@ -36,6 +37,9 @@ PUBLIC_ROOT_FIELDS = frozenset(
     }
 )
 PRIVATE = "private, no-store"
+# The document the request runs (set by the view once it has read the request: a
+# persisted query's GET carries only its hash).
+current_query: ContextVar[str | None] = ContextVar("current_query", default=None)
 # What a CDN (or a browser) holds on to of a public GET answer besides the body.
 VARY = "Authorization, X-Omni-Device-Key"
 
@@ -63,7 +67,7 @@ def is_public(request: Request, anonymous: bool, data: Mapping[str, Any]) -> boo
     headers = request.headers
     if "authorization" in headers or "x-omni-device-key" in headers:
         return False
-    query = request.query_params.get("query")
+    query = current_query.get()
     return query is not None and _reads_only_the_catalog(
         query, request.query_params.get("operationName")
     )

@@ -240,3 +240,60 @@ async def test_everything_else_is_private(client, method, query, headers):
     assert response.headers["cache-control"] == "private, no-store"
     if method == "POST":
         assert "etag" not in response.headers
+
+
+def _sha(query: str) -> str:
+    import hashlib
+
+    return hashlib.sha256(query.encode()).hexdigest()
+
+
+async def test_automatic_persisted_queries_follow_apollos_protocol(client):
+    query = "{ products(first: 1) { nodes { id name } } }"
+    persisted = {"persistedQuery": {"version": 1, "sha256Hash": _sha(query)}}
+    # 1. The hash alone: not known yet.
+    unknown = await client.post("/graphql", json={"extensions": persisted})
+    assert unknown.status_code == 200
+    error = unknown.json()["errors"][0]
+    assert error["message"] == "PersistedQueryNotFound"
+    assert error["extensions"]["code"] == "PERSISTED_QUERY_NOT_FOUND"
+    # 2. The document with its hash: run and kept.
+    registered = await client.post("/graphql", json={"query": query, "extensions": persisted})
+    assert registered.json()["data"]["products"]["nodes"]
+    # 3. The hash alone again, by POST and by GET (short, cacheable URLs).
+    by_hash = await client.post("/graphql", json={"extensions": persisted})
+    assert by_hash.json()["data"] == registered.json()["data"]
+    by_get = await client.get("/graphql", params={"extensions": orjson.dumps(persisted).decode()})
+    assert by_get.status_code == 200
+    assert by_get.json()["data"] == registered.json()["data"]
+    assert by_get.headers["cache-control"].startswith("public")
+
+
+@pytest.mark.parametrize(
+    "extensions",
+    [
+        {"persistedQuery": {"version": 1, "sha256Hash": "0" * 64}},  # not the document's
+        {"persistedQuery": {"version": 2, "sha256Hash": "0" * 64}},
+        {"persistedQuery": {"version": 1, "sha256Hash": "abc"}},
+        {"persistedQuery": "yes"},
+    ],
+)
+async def test_bad_persisted_query_extensions_are_400s(client, extensions):
+    response = await client.post(
+        "/graphql", json={"query": "{ __typename }", "extensions": extensions}
+    )
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["extensions"]["code"] == "BAD_REQUEST"
+
+
+def test_the_persisted_store_stays_bounded() -> None:
+    from api.persisted import PersistedQueries
+
+    store = PersistedQueries(max_entries=3, max_characters=40)
+    for i in range(10):
+        query = f"{{ a{i} }}"
+        store.resolve(query, {"persistedQuery": {"version": 1, "sha256Hash": _sha(query)}})
+    assert len(store) == 3
+    big = "{ " + "b" * 50 + " }"
+    store.resolve(big, {"persistedQuery": {"version": 1, "sha256Hash": _sha(big)}})
+    assert len(store) == 3  # larger than the whole store: run, not kept
