@@ -13,6 +13,7 @@ figures change on every request), and `If-None-Match` with it is answered `304`.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections.abc import Mapping
 from contextvars import ContextVar
@@ -44,7 +45,10 @@ current_query: ContextVar[str | None] = ContextVar("current_query", default=None
 VARY = "Authorization, X-Omni-Device-Key"
 
 
+@functools.lru_cache(maxsize=1024)
 def _reads_only_the_catalog(query: str, operation_name: str | None) -> bool:
+    # Cached: the same few documents come back on every page view, and parsing one again
+    # for each answer would cost more than the check.
     try:
         document = parse(query, no_location=True)
     except GraphQLError:

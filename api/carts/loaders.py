@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.core.loaders import Loader, ViewerLoader
+from api.core.loaders import Loader, ViewerLoader, grouped
 from api.membership import loaders as membership
 from api.pricing import loaders as pricing_loaders
 from domain.carts.models import CartLine
@@ -25,10 +25,7 @@ async def _lines(session: AsyncSession, cart_ids: Sequence[int]) -> dict[int, li
     rows = await session.scalars(
         select(CartLine).where(in_ids(CartLine.cart_id, cart_ids)).order_by(CartLine.id)
     )
-    grouped: dict[int, list[CartLine]] = {pk: [] for pk in cart_ids}
-    for line in rows:
-        grouped[line.cart_id].append(line)
-    return grouped
+    return grouped(cart_ids, rows, lambda line: line.cart_id)
 
 
 async def _owner(

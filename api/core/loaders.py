@@ -8,7 +8,7 @@ statement on the request's session.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Hashable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Hashable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -59,6 +59,15 @@ class Loader(Generic[K, V]):
         if loader is None:
             loader = context.loaders[self] = self.build(context.db)
         return loader
+
+
+def grouped(keys: Sequence[K], rows: Iterable[V], key: Callable[[V], K]) -> dict[K, list[V]]:
+    """`rows` (in the order they came) under their key; every key present, maybe empty.
+    For loaders of a list per parent (an order's lines, a cart's lines)."""
+    found: dict[K, list[V]] = {k: [] for k in keys}
+    for row in rows:
+        found[key(row)].append(row)
+    return found
 
 
 def peek(loader: DataLoader[K, V], key: K) -> V:

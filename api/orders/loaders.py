@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.core.loaders import Loader
+from api.core.loaders import Loader, grouped
 from domain.db import in_ids
 from domain.orders.models import Order, OrderEvent, OrderLine, OrderReturn, OrderReturnLine, Payment
 
@@ -21,20 +21,14 @@ async def _lines(session: AsyncSession, ids: Sequence[int]) -> dict[int, list[Or
     rows = await session.scalars(
         select(OrderLine).where(in_ids(OrderLine.order_id, ids)).order_by(OrderLine.position)
     )
-    grouped: dict[int, list[OrderLine]] = {pk: [] for pk in ids}
-    for line in rows:
-        grouped[line.order_id].append(line)
-    return grouped
+    return grouped(ids, rows, lambda line: line.order_id)
 
 
 async def _events(session: AsyncSession, ids: Sequence[int]) -> dict[int, list[OrderEvent]]:
     rows = await session.scalars(
         select(OrderEvent).where(in_ids(OrderEvent.order_id, ids)).order_by(OrderEvent.id)
     )
-    grouped: dict[int, list[OrderEvent]] = {pk: [] for pk in ids}
-    for event in rows:
-        grouped[event.order_id].append(event)
-    return grouped
+    return grouped(ids, rows, lambda event: event.order_id)
 
 
 async def _payments(session: AsyncSession, ids: Sequence[int]) -> dict[int, Payment]:
@@ -55,13 +49,13 @@ async def _returns(
         .where(in_ids(OrderReturn.order_id, ids))
         .order_by(OrderReturn.id, OrderReturnLine.id)
     )
-    grouped: dict[int, list[tuple[OrderReturn, list[OrderReturnLine]]]] = {pk: [] for pk in ids}
+    found: dict[int, list[tuple[OrderReturn, list[OrderReturnLine]]]] = {pk: [] for pk in ids}
     for ret, line in rows:
-        bucket = grouped[ret.order_id]
+        bucket = found[ret.order_id]
         if not bucket or bucket[-1][0].id != ret.id:
             bucket.append((ret, []))
         bucket[-1][1].append(line)
-    return grouped
+    return found
 
 
 order: Loader[int, Order | None] = Loader(_orders)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from domain.actors import Actor
 from domain.channels import Channel
+from domain.errors import forbidden
 from domain.orders.models import Order
 from domain.orders.state_machine import Role
 
@@ -29,6 +30,17 @@ def role_of(actor: Actor, order: Order) -> Role | None:
     if order.customer_id is not None and actor.customer_id == order.customer_id:
         return None if actor.limited else Role.CUSTOMER
     return None
+
+
+def require_store_side(actor: Actor, store_id: int, what: str) -> None:
+    """Staff who may act on the store (ADMIN: any), or the store's own POS; FORBIDDEN
+    for anyone else."""
+    if actor.staff is not None:
+        actor.staff.require_store(store_id, "storeId")
+        return
+    device = actor.device
+    if device is None or device.channel is not Channel.POS or device.location_id != store_id:
+        raise forbidden(f"Only staff and the store's counter {what}.", "storeId")
 
 
 def may_read(actor: Actor, order: Order) -> bool:

@@ -13,10 +13,10 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.actors import Actor
-from domain.channels import Channel
 from domain.errors import InvalidInput, NotFound, forbidden
 from domain.inventory.models import Location
 from domain.orders import earning, lifecycle, payments
+from domain.orders.access import require_store_side
 from domain.orders.errors import OrderErrorCode, order_error
 from domain.orders.models import (
     Order,
@@ -185,11 +185,7 @@ async def unlock(session: AsyncSession, actor: Actor, order_id: int, reason: str
 
 async def by_code(session: AsyncSession, actor: Actor, store_id: int, code: str) -> Order:
     """The ready order at `store_id` with this code, for staff of that store or its POS."""
-    device = actor.device
-    if actor.staff is not None:
-        actor.staff.require_store(store_id)
-    elif device is None or device.location_id != store_id or device.channel is not Channel.POS:
-        raise forbidden("Only the store looks orders up by pickup code.")
+    require_store_side(actor, store_id, "look orders up by pickup code")
     order = await session.scalar(
         select(Order).where(
             Order.location_id == store_id,

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from domain.actors import Actor
 from domain.channels import Channel
 from domain.errors import InvalidInput, forbidden
+from domain.orders.access import require_store_side
 from domain.orders.models import Order, OrderStatus
 from domain.pagination import Keyset, Page, PageRequest, keyset_page
 
@@ -57,18 +58,12 @@ async def store_orders(
     oldest first for the PLACED and READY_FOR_PICKUP queues, newest first otherwise."""
     page.validate()
     conditions: list[ColumnElement[bool]] = []
-    if actor.staff is not None:
-        if query.store_id is None:
-            if not actor.staff.is_admin:
-                raise InvalidInput("Give `storeId`: one of your stores.", "storeId")
-        else:
-            actor.staff.require_store(query.store_id, "storeId")
-    elif (
-        actor.device is None
-        or actor.device.channel is not Channel.POS
-        or query.store_id != actor.device.location_id
-    ):
+    if query.store_id is not None:
+        require_store_side(actor, query.store_id, "list a store's orders")
+    elif actor.staff is None:
         raise forbidden("Only staff and the store's counter list a store's orders.")
+    elif not actor.staff.is_admin:
+        raise InvalidInput("Give `storeId`: one of your stores.", "storeId")
     if query.store_id is not None:
         conditions.append(Order.location_id == query.store_id)
     if query.status is not None:
