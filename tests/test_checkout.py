@@ -44,6 +44,17 @@ async def scalar(engine: AsyncEngine, sql: str, **params: Any) -> Any:
         return (await conn.execute(text(sql), params)).scalar()
 
 
+async def redeem_points(client: Any, cart: str, points: int, headers: Any) -> None:
+    data = await ok(
+        client,
+        "mutation($c: ID!, $p: Int!) { cartPointsRedeem(cartId: $c, points: $p) {"
+        " userErrors { code } } }",
+        {"c": cart, "p": points},
+        headers,
+    )
+    assert data["cartPointsRedeem"]["userErrors"] == [], data
+
+
 async def store_with_stock(engine: AsyncEngine, units: int = 5) -> tuple[int, int, str]:
     """(variant, pickup store, store code) with exactly `units` available there."""
     async with engine.connect() as conn:
@@ -287,12 +298,7 @@ async def test_a_failure_after_reserving_leaves_nothing_behind(engine, writer) -
         await ledger.adjust_points(session, ADMIN, member.id, 1000, "test")
         await session.commit()
     cart = await ready_cart(writer, variant, store, 1, member.headers)
-    await ok(
-        writer,
-        "mutation($c: ID!) { cartPointsRedeem(cartId: $c, points: 1) { userErrors { code } } }",
-        {"c": cart},
-        member.headers,
-    )
+    await redeem_points(writer, cart, 1, member.headers)
     counts = """SELECT (SELECT count(*) FROM orders), (SELECT count(*) FROM stock_reservations
         WHERE reference LIKE 'SF-%'), (SELECT count(*) FROM points_entries WHERE kind = 'REDEEM'),
         (SELECT count(*) FROM voucher_redemptions), (SELECT count(*) FROM idempotency_keys)"""
@@ -447,12 +453,7 @@ async def test_a_single_use_voucher_and_one_redemption_hold_under_concurrent_che
         await ledger.adjust_points(session, ADMIN, member.id, 1, "test")
         await session.commit()
     cart = await ready_cart(writer, variant, store, 1, member.headers)
-    await ok(
-        writer,
-        "mutation($c: ID!) { cartPointsRedeem(cartId: $c, points: 1) { userErrors { code } } }",
-        {"c": cart},
-        member.headers,
-    )
+    await redeem_points(writer, cart, 1, member.headers)
 
     async def take_away() -> str:
         async with AsyncSession(engine) as session:

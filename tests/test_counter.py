@@ -14,7 +14,15 @@ from domain.actors import StaffRole
 from domain.membership import ledger
 from tests.conftest import gql, ok
 from tests.people import bearer, gid, make_staff, register, register_device, store_ids
-from tests.test_checkout import ADMIN, CHECKOUT, CREATE, PICKUP, scalar, store_with_stock
+from tests.test_checkout import (
+    ADMIN,
+    CHECKOUT,
+    CREATE,
+    PICKUP,
+    redeem_points,
+    scalar,
+    store_with_stock,
+)
 from tests.test_pickup import COLLECT, READ, READY, available
 from tests.test_stock import LEDGER_MISMATCHES
 
@@ -309,14 +317,7 @@ async def pickup_order(
     cart = (await ok(client, CREATE, {"l": lines}, member.headers))["cartCreate"]["cart"]["id"]
     await ok(client, PICKUP, {"c": cart, "s": gid("Location", store)}, member.headers)
     if points:
-        redeemed = await ok(
-            client,
-            "mutation($c: ID!, $p: Int!) { cartPointsRedeem(cartId: $c, points: $p) {"
-            " userErrors { code } } }",
-            {"c": cart, "p": points},
-            member.headers,
-        )
-        assert redeemed["cartPointsRedeem"]["userErrors"] == []
+        await redeem_points(client, cart, points, member.headers)
     placed = await ok(
         client,
         SALE,

@@ -30,6 +30,7 @@ from tests.test_checkout import (
     CHECKOUT,
     delivery_cart,
     ready_cart,
+    redeem_points,
     scalar,
     store_with_stock,
 )
@@ -359,12 +360,7 @@ async def test_cancelling_gives_everything_back(engine, writer) -> None:
 
     # The customer cancels while it is PLACED; points come back with a REVERSE entry.
     cart = await ready_cart(writer, variant, store, 2, member.headers)
-    await ok(
-        writer,
-        "mutation($c: ID!) { cartPointsRedeem(cartId: $c, points: 5) { userErrors { code } } }",
-        {"c": cart},
-        member.headers,
-    )
+    await redeem_points(writer, cart, 5, member.headers)
     placed = await ok(
         writer, CHECKOUT, {"c": cart, "k": "cancel-points-1", "m": "PAY_AT_STORE"}, member.headers
     )
