@@ -25,6 +25,7 @@ from api.limits.guard import Guard
 from api.logging import configure_logging
 from api.middleware import RequestContextMiddleware, current_request_id, error_body
 from api.migrate import current_revision, head_revision
+from api.response_cache.feed import ChangeFeed, install_commit_hook
 from api.schema import LIST_SIZES, schema
 from domain.db import create_engine
 from domain.metadata import import_all_models
@@ -50,7 +51,10 @@ def create_app(settings: Settings | None = None, engine: AsyncEngine | None = No
     install_statement_counter(engine)
     sessionmaker = async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
     guard = Guard(settings, schema._schema, engine, LIST_SIZES)
-    graphql = OmniGraphQL(schema, settings, sessionmaker, guard)
+    graphql = OmniGraphQL(schema, settings, sessionmaker, guard, engine)
+    feed = ChangeFeed.for_url(engine.url, graphql.cache) if graphql.cache is not None else None
+    if feed is not None:
+        install_commit_hook()
     head = head_revision()
 
     async def healthz(_: Request) -> JSONResponse:
@@ -89,9 +93,15 @@ def create_app(settings: Settings | None = None, engine: AsyncEngine | None = No
             # otherwise stalled a worker for ~100 ms every few dozen requests.
             gc.collect()
             gc.freeze()
-        yield
-        if owns_engine:
-            await engine.dispose()
+        if feed is not None:
+            await feed.start()
+        try:
+            yield
+        finally:
+            if feed is not None:
+                await feed.stop()
+            if owns_engine:
+                await engine.dispose()
 
     app = Starlette(
         routes=[
@@ -116,6 +126,7 @@ def create_app(settings: Settings | None = None, engine: AsyncEngine | None = No
     app.state.engine = engine
     app.state.sessionmaker = sessionmaker
     app.state.settings = settings
+    app.state.change_feed = feed
     return app
 
 

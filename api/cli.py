@@ -1,4 +1,4 @@
-"""The `omni` command: serve, migrate, seed, schema, staff, jobs, import."""
+"""The `omni` command: serve, migrate, seed, schema, staff, jobs, import, documents."""
 
 from __future__ import annotations
 
@@ -188,6 +188,11 @@ jobs_app = typer.Typer(help="Background jobs, run once (e.g. from cron).", no_ar
 app.add_typer(staff_app, name="staff")
 app.add_typer(jobs_app, name="jobs")
 app.add_typer(import_app, name="import")
+documents_app = typer.Typer(
+    help="Trusted documents: what the server accepts with OMNI_TRUSTED_DOCUMENTS=1.",
+    no_args_is_help=True,
+)
+app.add_typer(documents_app, name="documents")
 
 
 def _read_password(confirm: bool = True) -> str:
@@ -290,6 +295,65 @@ def jobs_run(
         raise typer.BadParameter(", ".join(jobs), param_hint="NAME")
     with database(_settings()) as url:
         typer.echo(asyncio.run(_run_job(url, name)))
+
+
+def _check_documents(files: list[Path]) -> list[tuple[str, str]]:
+    """Each file's exact text, refused unless it parses and validates against the schema."""
+    from graphql import GraphQLError, parse, validate
+
+    from api.schema import schema as omni_schema
+
+    documents: list[tuple[str, str]] = []
+    failed = False
+    for path in files:
+        try:
+            body = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as unreadable:
+            typer.secho(f"{path}: cannot be read ({unreadable})", fg="red", err=True)
+            failed = True
+            continue
+        try:
+            errors = validate(omni_schema._schema, parse(body))
+        except GraphQLError as syntax:
+            errors = [syntax]
+        for error in errors:
+            typer.secho(f"{path}: {error.message}", fg="red", err=True)
+        failed = failed or bool(errors)
+        documents.append((str(path), body))
+    if failed:
+        typer.secho("Nothing registered.", fg="red", err=True)
+        raise typer.Exit(1)
+    return documents
+
+
+@documents_app.command("register")
+def documents_register(
+    files: Annotated[list[Path], typer.Argument(help="GraphQL documents, one per file.")],
+) -> None:
+    """Register documents (each file's exact text; its SHA-256 is what clients send as
+    `extensions.persistedQuery.sha256Hash`). All files are checked against the schema
+    first; if any fails, none is registered. Registering a document again changes nothing."""
+    from api.migrate import upgrade_head
+    from domain.documents import registry
+
+    documents = _check_documents(files)
+    with database(_settings()) as url:
+        upgrade_head(url)
+        done = asyncio.run(_in_transaction(url, lambda s: registry.register(s, documents)))
+    for item in done:
+        state = "registered" if item.new else "already registered"
+        typer.echo(f"{item.sha256}  {item.source}  ({state})")
+
+
+@documents_app.command("list")
+def documents_list() -> None:
+    """The registered documents: SHA-256, where each came from, when."""
+    from domain.documents import registry
+
+    with database(_settings()) as url:
+        rows = asyncio.run(_in_transaction(url, registry.listed))
+    for row in rows:
+        typer.echo(f"{row.sha256}  {row.source}  {row.registered_at:%Y-%m-%d %H:%M}")
 
 
 if __name__ == "__main__":

@@ -109,6 +109,14 @@ class Settings:
     return_days: int = 30
     # How long a CDN or browser may keep a public catalog answer (api/http_cache.py).
     public_max_age_s: int = 10
+    # The per-process cache of public catalog answers (api/response_cache). Off unless asked
+    # for here (tests); `Settings.from_env` turns it on unless OMNI_RESPONSE_CACHE=0.
+    response_cache: bool = False
+    response_cache_entries: int = 5000
+    response_cache_mb: int = 32
+    response_cache_ttl_s: int = 300
+    # Accept only the documents registered with `omni documents register` (api/trusted.py).
+    trusted_documents: bool = False
     # None: on outside production, off in production.
     introspection: bool | None = None
     graphiql: bool | None = None
@@ -173,6 +181,11 @@ class Settings:
             spend_per_point=_decimal("OMNI_SPEND_PER_POINT", Decimal(10_000)),
             return_days=_int("OMNI_RETURN_DAYS", 30),
             public_max_age_s=_int("OMNI_PUBLIC_MAX_AGE", 10),
+            response_cache=_bool("OMNI_RESPONSE_CACHE") is not False,
+            response_cache_entries=_int("OMNI_RESPONSE_CACHE_ENTRIES", 5000),
+            response_cache_mb=_int("OMNI_RESPONSE_CACHE_MB", 32),
+            response_cache_ttl_s=_int("OMNI_RESPONSE_CACHE_TTL", 300),
+            trusted_documents=_bool("OMNI_TRUSTED_DOCUMENTS") is True,
             introspection=_bool("OMNI_INTROSPECTION"),
             graphiql=_bool("OMNI_GRAPHIQL"),
             cors_origins=(

@@ -30,6 +30,8 @@ class Context:
     cost: RequestCost | None = None
     # Set when the database could not be reached: the response becomes a 503.
     unavailable: bool = False
+    # How the response cache took part: "hit", "miss", "off" (down), None (not cacheable).
+    cache_status: str | None = None
     # Customers this request created or identified, readable by the caller from now on.
     _granted: set[int] = field(default_factory=set)
 

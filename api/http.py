@@ -16,7 +16,7 @@ from typing import Any
 import orjson
 import structlog
 from cross_web import HTTPException
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.types import Receive
@@ -30,13 +30,19 @@ from api.config import Settings
 from api.context import Context
 from api.core.auth import RequestRejected, resolve_actor
 from api.core.errors import UNAVAILABLE_MESSAGE, ErrorCode, clip, is_unavailable, present
+from api.core.reads import Reads, current_reads
 from api.graphiql import render_page
 from api.limits.guard import Guard
 from api.middleware import current_request_id, error_body
 from api.persisted import PersistedQueries
+from api.response_cache import answers as response_cache
+from api.response_cache.store import ResponseCache
+from api.trusted import TrustedDocuments
 
 GRAPHQL_RESPONSE_JSON = "application/graphql-response+json"
 RETRY_AFTER_UNAVAILABLE_S = 5
+# How the response cache took part in an answer: hit, miss or off (the feed is down).
+CACHE_HEADER = "x-omni-cache"
 
 log = structlog.get_logger("omni.http")
 
@@ -98,7 +104,8 @@ class OmniGraphQL(GraphQL[Context, None]):
         schema: Any,
         settings: Settings,
         sessionmaker: async_sessionmaker[AsyncSession],
-        guard: Guard | None = None,
+        guard: Guard,
+        engine: AsyncEngine,
     ) -> None:
         super().__init__(
             schema,
@@ -109,6 +116,16 @@ class OmniGraphQL(GraphQL[Context, None]):
         self.sessionmaker = sessionmaker
         self.guard = guard
         self.persisted = PersistedQueries()
+        self.trusted = TrustedDocuments(engine) if settings.trusted_documents else None
+        self.cache = (
+            ResponseCache(
+                max_entries=settings.response_cache_entries,
+                max_bytes=settings.response_cache_mb * 1024 * 1024,
+                ttl_s=settings.response_cache_ttl_s,
+            )
+            if settings.response_cache
+            else None
+        )
 
     # -- context -------------------------------------------------------------------------
 
@@ -169,7 +186,10 @@ class OmniGraphQL(GraphQL[Context, None]):
         operation_name, extensions = data.get("operationName"), data.get("extensions")
         if extensions is not None and not isinstance(extensions, dict):
             raise _bad_request("`extensions` must be a JSON object.")
-        query = self.persisted.resolve(query, extensions)
+        if self.trusted is not None:
+            query = await self.trusted.resolve(query, extensions)
+        else:
+            query = self.persisted.resolve(query, extensions)
         # The document as run, for the caching rules (a persisted GET has no `query`).
         http_cache.current_query.set(query if isinstance(query, str) else None)
         if not isinstance(query, str) or not query.strip():
@@ -199,10 +219,49 @@ class OmniGraphQL(GraphQL[Context, None]):
             raise _bad_request(f"`{name}` is not valid JSON.") from None
 
     async def execute_operation(
-        self, request: Any, request_adapter: Any, *args: Any, **kw: Any
+        self,
+        request: Any,
+        request_adapter: Any,
+        request_data: Any,
+        context: Context,
+        root_value: Any,
+        sub_response: Any,
     ) -> Any:
+        args = (request, request_adapter, request_data, context, root_value, sub_response)
+        cache = self.cache
+        key = response_cache.key_of(request_data, context, cache)
+        if key is None or cache is None:
+            return await self._execute(*args)
+        if not cache.live:
+            context.cache_status = "off"
+            return await self._execute(*args)
+        entry = cache.get(key)
+        flight = cache.flight(key) if entry is None else None
+        if flight is not None:
+            # The same answer is being computed: wait for it rather than compute it again.
+            entry = await asyncio.shield(flight)
+        if entry is not None:
+            context.cache_status = "hit"
+            cache.hits += 1
+            return response_cache.answer(entry, context)
+        context.cache_status = "miss"
+        cache.misses += 1
+        ticket = cache.ticket()
+        future = cache.lead(key)
+        reads = Reads()
+        token = current_reads.set(reads)
+        stored = None
         try:
-            return await super().execute_operation(request, request_adapter, *args, **kw)
+            result = await self._execute(*args)
+            stored = response_cache.store(cache, key, ticket, result, reads, context)
+            return result
+        finally:
+            current_reads.reset(token)
+            cache.land(key, future, stored)
+
+    async def _execute(self, request: Any, request_adapter: Any, *args: Any) -> Any:
+        try:
+            return await super().execute_operation(request, request_adapter, *args)
         except HTTPException as error:
             # GraphQL over HTTP: an operation the method does not allow (a mutation over
             # GET) is 405 Method Not Allowed, not a malformed request.
@@ -270,6 +329,8 @@ class OmniGraphQL(GraphQL[Context, None]):
             response.status_code = 400
         media = GRAPHQL_RESPONSE_JSON if wants_graphql_json else "application/json"
         response.headers["content-type"] = media + "; charset=utf-8"
+        if context is not None and context.cache_status is not None:
+            response.headers[CACHE_HEADER] = context.cache_status
         if request is None or not isinstance(response_data, dict):
             response.headers["cache-control"] = http_cache.PRIVATE
             return response

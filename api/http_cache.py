@@ -46,7 +46,7 @@ VARY = "Authorization, X-Omni-Device-Key"
 
 
 @functools.lru_cache(maxsize=1024)
-def _reads_only_the_catalog(query: str, operation_name: str | None) -> bool:
+def reads_only_the_catalog(query: str, operation_name: str | None) -> bool:
     # Cached: the same few documents come back on every page view, and parsing one again
     # for each answer would cost more than the check.
     try:
@@ -72,7 +72,7 @@ def is_public(request: Request, anonymous: bool, data: Mapping[str, Any]) -> boo
     if "authorization" in headers or "x-omni-device-key" in headers:
         return False
     query = current_query.get()
-    return query is not None and _reads_only_the_catalog(
+    return query is not None and reads_only_the_catalog(
         query, request.query_params.get("operationName")
     )
 

@@ -24,6 +24,19 @@ def _bad(message: str) -> RequestRejected:
     return RequestRejected(400, "BAD_REQUEST", message)
 
 
+def persisted_hash(extensions: dict[str, Any] | None) -> str | None:
+    """The `extensions.persistedQuery.sha256Hash` of a request (lower case), if it has one."""
+    persisted = (extensions or {}).get("persistedQuery")
+    if persisted is None:
+        return None
+    if not isinstance(persisted, dict) or persisted.get("version") != 1:
+        raise _bad("`extensions.persistedQuery` must be {version: 1, sha256Hash}.")
+    digest = persisted.get("sha256Hash")
+    if not isinstance(digest, str) or len(digest) != 64:
+        raise _bad("`persistedQuery.sha256Hash` must be 64 hexadecimal characters.")
+    return digest.lower()
+
+
 class PersistedQueries:
     def __init__(
         self, max_entries: int = MAX_ENTRIES, max_characters: int = MAX_CHARACTERS
@@ -38,15 +51,9 @@ class PersistedQueries:
 
     def resolve(self, query: object, extensions: dict[str, Any] | None) -> object:
         """The document to run: `query` itself, or the one behind its persisted hash."""
-        persisted = (extensions or {}).get("persistedQuery")
-        if persisted is None:
+        digest = persisted_hash(extensions)
+        if digest is None:
             return query
-        if not isinstance(persisted, dict) or persisted.get("version") != 1:
-            raise _bad("`extensions.persistedQuery` must be {version: 1, sha256Hash}.")
-        digest = persisted.get("sha256Hash")
-        if not isinstance(digest, str) or len(digest) != 64:
-            raise _bad("`persistedQuery.sha256Hash` must be 64 hexadecimal characters.")
-        digest = digest.lower()
         if query is None:
             known = self._documents.get(digest)
             if known is None:

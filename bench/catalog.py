@@ -103,6 +103,8 @@ class Options:
     page_size: int
     store: int
     client: str
+    cache_modes: tuple[str, ...] = ("off", "on")
+    page_kinds: tuple[str, ...] = ("listing", "product")
     json_path: Path | None = None
 
 
@@ -158,6 +160,18 @@ def parse_args(argv: Sequence[str] | None = None) -> Options:
         "auto takes wrk when it is on PATH, else python.",
     )
     parser.add_argument(
+        "--cache",
+        default="off,on",
+        help="Response cache modes to measure, in order: off (every request executes) "
+        "and/or on (OMNI_RESPONSE_CACHE; the pages are cached after their first request).",
+    )
+    parser.add_argument(
+        "--page",
+        default="listing,product",
+        help="Pages to load: listing (products(first: N) with prices and stock) and/or "
+        "product (product(id:) with its category, variants and stock, over the listed ids).",
+    )
+    parser.add_argument(
         "--json", type=Path, default=None, help="Also write the figures to this JSON file."
     )
     args = parser.parse_args(argv)
@@ -176,6 +190,12 @@ def parse_args(argv: Sequence[str] | None = None) -> Options:
         parser.error("--page-size must be 1..100 and --pages at least 1")
     if args.duration <= 0 or args.warmup < 0 or args.max_requests < 1:
         parser.error("--duration must be positive, --warmup not negative")
+    cache_modes = tuple(m.strip() for m in args.cache.split(",") if m.strip())
+    if not cache_modes or set(cache_modes) - {"off", "on"}:
+        parser.error("--cache must be off, on or both separated by a comma")
+    page_kinds = tuple(k.strip() for k in args.page.split(",") if k.strip())
+    if not page_kinds or set(page_kinds) - {"listing", "product"}:
+        parser.error("--page must be listing, product or both separated by a comma")
     client = args.client
     if client == "auto":
         client = "wrk" if shutil.which("wrk") else "python"
@@ -195,6 +215,8 @@ def parse_args(argv: Sequence[str] | None = None) -> Options:
         page_size=args.page_size,
         store=args.store,
         client=client,
+        cache_modes=cache_modes,
+        page_kinds=page_kinds,
         json_path=args.json,
     )
 
@@ -520,7 +542,10 @@ def free_port() -> int:
 class Server:
     """`python -m api.cli serve` as a subprocess in its own process group."""
 
-    def __init__(self, url: str, port: int, workers: int, log_path: Path) -> None:
+    def __init__(
+        self, url: str, port: int, workers: int, log_path: Path, cache: bool = False
+    ) -> None:
+        self.cache = cache
         self.url = url
         self.port = port
         self.workers = workers
@@ -542,6 +567,7 @@ class Server:
             # public budget (50 points/s), which would answer 429s. The budget's own two
             # statements per request still run.
             "OMNI_BUDGET_ANONYMOUS": "100000000/100000000",
+            "OMNI_RESPONSE_CACHE": "1" if self.cache else "0",
             "PYTHONPATH": os.pathsep.join(
                 p for p in (str(REPO_ROOT), os.environ.get("PYTHONPATH", "")) if p
             ),
@@ -772,6 +798,33 @@ query Listing($first: Int!, $after: String, $store: ID!) {
 """
 
 
+PRODUCT_QUERY = """
+query Product($id: ID!, $store: ID!) {
+  product(id: $id) {
+    id
+    name
+    slug
+    description
+    category { name ancestors { name } }
+    priceRange { min { amount currencyCode } max { amount } }
+    variants {
+      id
+      sku
+      price { amount currencyCode }
+      compareAtPrice { amount }
+      availableAt(storeId: $store) { available }
+      totalAvailableForDelivery
+    }
+  }
+}
+"""
+
+
+def product_body(product_id: str, store: int) -> bytes:
+    variables = {"id": product_id, "store": global_id("Location", store)}
+    return json.dumps({"query": PRODUCT_QUERY, "variables": variables}).encode()
+
+
 def global_id(type_name: str, pk: int) -> str:
     """Relay global ID, as api.core.ids.to_global_id makes it."""
     return base64.urlsafe_b64encode(f"{type_name}:{pk}".encode()).decode().rstrip("=")
@@ -783,7 +836,8 @@ def listing_body(page_size: int, after: str | None, store: int) -> bytes:
 
 
 def response_error(status: int, body: bytes, page_size: int) -> str | None:
-    """Why a listing response is wrong, or None when it is a full page without errors."""
+    """Why a response is wrong, or None when it is a full listing page (`page_size` > 0)
+    or a product (`page_size` 0) without errors."""
     if status != 200:
         return f"HTTP {status}"
     try:
@@ -792,6 +846,8 @@ def response_error(status: int, body: bytes, page_size: int) -> str | None:
         return "invalid JSON"
     if document.get("errors"):
         return "GraphQL error: " + str(document["errors"][0].get("message", ""))[:200]
+    if page_size == 0:
+        return None if (document.get("data") or {}).get("product") else "no product"
     products = (document.get("data") or {}).get("products") or {}
     if len(products.get("edges") or []) != page_size:
         return "short page"
@@ -803,6 +859,7 @@ async def collect_bodies(base: str, opts: Options) -> tuple[list[bytes], dict[st
     import httpx
 
     bodies: list[bytes] = []
+    product_ids: list[str] = []
     after: str | None = None
     sample: dict[str, Any] = {}
     async with httpx.AsyncClient(base_url=base, timeout=30.0) as client:
@@ -818,6 +875,7 @@ async def collect_bodies(base: str, opts: Options) -> tuple[list[bytes], dict[st
                 raise RuntimeError(f"the listing query failed: {problem}\n{response.text[:500]}")
             bodies.append(body)
             document = response.json()
+            product_ids.extend(e["node"]["id"] for e in document["data"]["products"]["edges"])
             if not sample:
                 sample = {
                     "bytes": len(response.content),
@@ -829,6 +887,7 @@ async def collect_bodies(base: str, opts: Options) -> tuple[list[bytes], dict[st
                 break
             after = page_info["endCursor"]
     sample["pages"] = len(bodies)
+    sample["product_bodies"] = [product_body(pid, opts.store) for pid in product_ids[:20]]
     return bodies, sample
 
 
@@ -855,6 +914,9 @@ class LevelResult:
     machine_cpu: float = math.nan
     worker_cpu: list[float] = field(default_factory=list)
     worker_connections: list[int] = field(default_factory=list)
+    label: str = ""
+    # Resident memory of each server process at the end of the level, in MB.
+    rss_mb: list[float] = field(default_factory=list)
 
     @property
     def rps(self) -> float:
@@ -940,7 +1002,13 @@ def raw_request(port: int, body: bytes) -> bytes:
 
 
 async def python_level(
-    port: int, bodies: list[bytes], concurrency: int, opts: Options, meter: CpuMeter, kind: str
+    port: int,
+    bodies: list[bytes],
+    concurrency: int,
+    opts: Options,
+    meter: CpuMeter,
+    kind: str,
+    expect: int,
 ) -> LevelResult:
     """Closed-loop load from this process: `concurrency` connections, one request each."""
     import httpx
@@ -994,7 +1062,7 @@ async def python_level(
                     try:
                         async with asyncio.timeout(REQUEST_TIMEOUT_S):
                             status, headers, body = await send(conn, n % len(bodies))
-                        problem = response_error(status, body, opts.page_size)
+                        problem = response_error(status, body, expect)
                         sql = int(headers.get(SQL_COUNT_HEADER, "0"))
                     except (
                         OSError,
@@ -1123,13 +1191,13 @@ def run_wrk(
 
 
 def wrk_level(
-    port: int, bodies: list[bytes], concurrency: int, opts: Options, meter: CpuMeter
+    port: int, bodies: list[bytes], concurrency: int, opts: Options, meter: CpuMeter, expect: int
 ) -> LevelResult:
     with tempfile.TemporaryDirectory(prefix="omni-bench-") as tmp:
         script = Path(tmp) / "listing.lua"
         threads = min(concurrency, 2)
         per_thread = max(1, opts.max_requests // threads)
-        script.write_text(wrk_script(bodies, opts.page_size, per_thread), encoding="utf-8")
+        script.write_text(wrk_script(bodies, expect, per_thread), encoding="utf-8")
         bound = opts.duration + REQUEST_TIMEOUT_S + 30
         if opts.warmup > 0:
             run_wrk(port, script, concurrency, opts.warmup, bound)
@@ -1165,8 +1233,8 @@ def wrk_level(
 
 def print_table(results: list[LevelResult]) -> None:
     header = (
-        f"{'conc':>4} {'requests':>8} {'req/s':>8} {'p50 ms':>7} {'p90 ms':>7} {'p99 ms':>7} "
-        f"{'max ms':>7} {'errors':>6} {'SQL/req':>9}"
+        f"{'page':<18} {'conc':>4} {'requests':>8} {'req/s':>8} {'p50 ms':>7} {'p90 ms':>7} "
+        f"{'p99 ms':>7} {'max ms':>7} {'errors':>6} {'SQL/req':>9} {'max RSS MB':>10}"
     )
     print(header)
     print("-" * len(header))
@@ -1175,9 +1243,10 @@ def print_table(results: list[LevelResult]) -> None:
         if r.sql_min is not None and r.sql_min != r.sql_max:
             sql += f" ({r.sql_min}-{r.sql_max})"
         print(
-            f"{r.concurrency:>4} {r.requests:>8} {r.rps:>8.1f} {r.percentile(50):>7.1f} "
-            f"{r.percentile(90):>7.1f} {r.percentile(99):>7.1f} "
-            f"{max(r.latencies_ms, default=math.nan):>7.1f} {r.errors:>6} {sql:>9}"
+            f"{r.label:<18} {r.concurrency:>4} {r.requests:>8} {r.rps:>8.1f} "
+            f"{r.percentile(50):>7.1f} {r.percentile(90):>7.1f} {r.percentile(99):>7.1f} "
+            f"{max(r.latencies_ms, default=math.nan):>7.1f} {r.errors:>6} {sql:>9} "
+            f"{max(r.rss_mb, default=math.nan):>10.0f}"
         )
         if r.first_error:
             print(f"     first error: {r.first_error}")
@@ -1186,7 +1255,8 @@ def print_table(results: list[LevelResult]) -> None:
 def print_cpu_table(results: list[LevelResult]) -> None:
     cores = os.cpu_count() or 1
     header = (
-        f"{'conc':>4} {'server ms/req':>13} {'postgres ms/req':>15} {'client ms/req':>13}   "
+        f"{'page':<18} {'conc':>4} {'server ms/req':>13} {'postgres ms/req':>15} "
+        f"{'client ms/req':>13}   "
         f"{'server %':>8} {'by process %':>14} {'conns':>7} {'postgres %':>10} {'client %':>8} "
         f"{'others %':>8} {'idle %':>6}"
     )
@@ -1205,7 +1275,7 @@ def print_cpu_table(results: list[LevelResult]) -> None:
         workers = "/".join(f"{pct(r.worker_cpu[i]):.0f}" for i in busy) or "-"
         conns = "/".join(str(r.worker_connections[i]) for i in busy) or "-"
         print(
-            f"{r.concurrency:>4} {r.server_cpu * 1000 / n:>13.2f} "
+            f"{r.label:<18} {r.concurrency:>4} {r.server_cpu * 1000 / n:>13.2f} "
             f"{r.postgres_cpu * 1000 / n:>15.2f} {r.client_cpu * 1000 / n:>13.2f}   "
             f"{pct(r.server_cpu):>8.0f} {workers:>14} {conns:>7} {pct(r.postgres_cpu):>10.0f} "
             f"{pct(r.client_cpu):>8.0f} {max(0.0, pct(r.machine_cpu - ours)):>8.0f} "
@@ -1218,25 +1288,51 @@ def print_cpu_table(results: list[LevelResult]) -> None:
 # --------------------------------------------------------------------------------------
 
 
+def server_rss_mb(pid: int) -> list[float]:
+    """Resident memory of the server and its workers, in MB."""
+    import psutil
+
+    try:
+        root = psutil.Process(pid)
+        processes = [root, *root.children(recursive=True)]
+    except psutil.Error:
+        return []
+    sizes = []
+    for process in processes:
+        try:
+            sizes.append(process.memory_info().rss / 1024 / 1024)
+        except psutil.Error:
+            continue
+    return sizes
+
+
 async def load_test(
-    server: Server, opts: Options, url: str
+    server: Server, opts: Options, url: str, mode: str
 ) -> tuple[list[LevelResult], dict[str, Any]]:
     bodies, sample = await collect_bodies(server.base, opts)
     assert server.process is not None
     meter = CpuMeter(server.process.pid, await postmaster_pid(url), server.port)
+    pages = {"listing": (bodies, opts.page_size), "product": (sample["product_bodies"], 0)}
     results: list[LevelResult] = []
-    for concurrency in opts.concurrency:
-        print(
-            f"Concurrency {concurrency}: {opts.warmup:g} s warm-up, {opts.duration:g} s measured …",
-            flush=True,
-        )
-        if opts.client == "wrk":
-            result = await asyncio.to_thread(
-                wrk_level, server.port, bodies, concurrency, opts, meter
+    for kind in opts.page_kinds:
+        page_bodies, expect = pages[kind]
+        for concurrency in opts.concurrency:
+            print(
+                f"Cache {mode}, {kind} page, concurrency {concurrency}: {opts.warmup:g} s "
+                f"warm-up, {opts.duration:g} s measured …",
+                flush=True,
             )
-        else:
-            result = await python_level(server.port, bodies, concurrency, opts, meter, opts.client)
-        results.append(result)
+            if opts.client == "wrk":
+                result = await asyncio.to_thread(
+                    wrk_level, server.port, page_bodies, concurrency, opts, meter, expect
+                )
+            else:
+                result = await python_level(
+                    server.port, page_bodies, concurrency, opts, meter, opts.client, expect
+                )
+            result.label = f"{kind} cache {mode}"
+            result.rss_mb = server_rss_mb(server.process.pid)
+            results.append(result)
     return results, sample
 
 
@@ -1251,6 +1347,8 @@ def write_json(
         n = max(1, r.requests)
         levels.append(
             {
+                "page": r.label,
+                "max_rss_mb": number(max(r.rss_mb, default=math.nan)),
                 "concurrency": r.concurrency,
                 "requests": r.requests,
                 "seconds": number(r.seconds),
@@ -1330,22 +1428,30 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"Catalog: generated in {generated:.1f} s")
 
         log_path = (opts.data_dir if embedded else Path(tempfile.gettempdir())) / "server.log"
-        server = Server(url, opts.port or free_port(), opts.workers, log_path.resolve())
-        server.start()
-        ready = asyncio.run(server.wait_ready())
-        print(
-            f"Server: {server.base}/graphql, {opts.workers} worker(s), ready in {ready:.1f} s "
-            f"(log: {server.log_path})",
-            flush=True,
-        )
         print(f"Client: {describe_client(opts.client)}", flush=True)
-
-        results, sample = asyncio.run(load_test(server, opts, url))
+        results: list[LevelResult] = []
+        sample: dict[str, Any] = {}
+        for mode in opts.cache_modes:
+            server = Server(
+                url, opts.port or free_port(), opts.workers, log_path.resolve(), mode == "on"
+            )
+            server.start()
+            ready = asyncio.run(server.wait_ready())
+            print(
+                f"Server: {server.base}/graphql, {opts.workers} worker(s), response cache "
+                f"{mode}, ready in {ready:.1f} s (log: {server.log_path})",
+                flush=True,
+            )
+            measured, sample = asyncio.run(load_test(server, opts, url, mode))
+            results.extend(measured)
+            server.stop()
+            server = None
         print()
         print(
             f"Listing page: products(first: {opts.page_size}, after: one of {sample['pages']} "
             f"cursors) with {s.variants_per_product} variants each and availableAt(store "
-            f"{opts.store}); response {sample['bytes']:,} bytes"
+            f"{opts.store}); response {sample['bytes']:,} bytes. Product page: product(id:) "
+            f"over {len(sample['product_bodies'])} of the listed ids."
         )
         print(
             f"Machine: {os.cpu_count()} CPU cores shared by server, PostgreSQL and client; "

@@ -11,6 +11,7 @@ def import_all_models() -> None:
     from domain.catalog import models as _catalog  # noqa: F401
     from domain.changes import models as _changes  # noqa: F401
     from domain.customers import models as _customers  # noqa: F401
+    from domain.documents import models as _documents  # noqa: F401
     from domain.inventory import models as _inventory  # noqa: F401
     from domain.membership import models as _membership  # noqa: F401
     from domain.notifications import models as _notifications  # noqa: F401

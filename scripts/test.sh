@@ -3,8 +3,10 @@
 # order, stopping at the first that fails:
 #   ruff check, ruff format --check, mypy, lint-imports (the import contracts in pyproject.toml),
 #   the schema.graphql check, then pytest: migrations and the API tests on a real PostgreSQL
-#   (embedded unless DATABASE_URL is set).
-# Arguments go to pytest. `make check` runs this script; `make lint` etc. run single steps.
+#   (embedded unless DATABASE_URL is set), with the response cache off; then the catalog tests
+#   again with the cache on (CATALOG_TESTS), so that none passes only because of the cache and
+#   none fails because of it.
+# Arguments go to the first pytest run; with arguments, the second run is skipped. `make check` runs this script; `make lint` etc. run single steps.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PYTHON="${PYTHON:-python3}"
@@ -33,4 +35,14 @@ step format "$PY" -m ruff format --check .
 step types "$PY" -m mypy
 step imports .venv/bin/lint-imports
 step schema "$PY" -m api.cli schema --check
+CATALOG_TESTS=(
+  tests/test_catalog.py tests/test_catalog_admin.py tests/test_pagination.py
+  tests/test_query_counts.py tests/test_stores.py tests/test_hours.py tests/test_stock_api.py
+  tests/test_locations_admin.py tests/test_prices_api.py tests/test_price_book.py
+  tests/test_shelf_prices.py tests/test_price_parity.py tests/test_http.py
+  tests/test_response_cache.py
+)
 step test "$PY" -m pytest -q "$@"
+if [ "$#" -eq 0 ]; then
+  OMNI_TEST_RESPONSE_CACHE=1 step test-cached "$PY" -m pytest -q "${CATALOG_TESTS[@]}"
+fi

@@ -154,10 +154,36 @@ async def catalog_engine(pg_server: PgServer, template_db: str) -> AsyncIterator
 UNLIMITED = Budgets(*(Budget(10**9, 10**9) for _ in range(4)))
 
 
-def client_for(engine: AsyncEngine, **settings: Any) -> httpx.AsyncClient:
+# The suite runs with the response cache off; `OMNI_TEST_RESPONSE_CACHE=1` runs it (the
+# catalog tests, in .ci/run) again with the cache on, so that no test passes only because of
+# it and none fails because of it.
+CACHE_ON = os.environ.get("OMNI_TEST_RESPONSE_CACHE") == "1"
+
+
+class AppClient(httpx.AsyncClient):
+    """An ASGI client that also runs the app's lifespan (the change feed) while open."""
+
+    def __init__(self, app: Any) -> None:
+        super().__init__(transport=httpx.ASGITransport(app=app), base_url="http://omni.test")
+        self.app = app
+        self._lifespan: Any = None
+
+    async def __aenter__(self) -> AppClient:
+        self._lifespan = self.app.router.lifespan_context(self.app)
+        await self._lifespan.__aenter__()
+        await super().__aenter__()
+        return self
+
+    async def __aexit__(self, *exc: Any) -> None:
+        await super().__aexit__(*exc)
+        await self._lifespan.__aexit__(*exc)
+
+
+def client_for(engine: AsyncEngine, **settings: Any) -> AppClient:
     settings.setdefault("budgets", UNLIMITED)
+    settings.setdefault("response_cache", CACHE_ON)
     app = create_app(Settings(database_url="unused", **settings), engine=engine)
-    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://omni.test")
+    return AppClient(app)
 
 
 @pytest.fixture(scope="session")

@@ -17,11 +17,13 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from api.core.ids import to_global_id
+from domain.actors import StaffRole
 from domain.db import create_engine
 from domain.inventory import hours
 from domain.inventory.models import LocationKind
 from domain.seed import data
 from tests.conftest import client_for, gql, ok
+from tests.people import make_staff, store_ids
 
 SEED_STORES = {loc.code: loc for loc in data.LOCATIONS if loc.kind is LocationKind.STORE}
 SEED_WAREHOUSES = [loc for loc in data.LOCATIONS if loc.kind is LocationKind.WAREHOUSE]
@@ -366,10 +368,16 @@ async def test_available_for_ignores_warehouses_and_inactive_stores(fresh_db):
             page = await stores_page(c, availableFor=[{"variantId": gid, "quantity": 6}])
             assert page["edges"] == []
 
-            async with engine.begin() as conn:
-                await conn.execute(
-                    text("UPDATE locations SET active = false WHERE code = 'HN-HK01'")
-                )
+            # Through the API, so that a response cache hears of it (a change event).
+            admin = await make_staff(engine, c, StaffRole.ADMIN)
+            stores = await store_ids(engine)
+            closed = await ok(
+                c,
+                "mutation($id: ID!) { locationDeactivate(id: $id) { userErrors { code } } }",
+                {"id": to_global_id("Location", stores["HN-HK01"])},
+                admin.headers,
+            )
+            assert closed["locationDeactivate"]["userErrors"] == []
             page = await stores_page(c, availableFor=[{"variantId": gid}])
             assert page["edges"] == []
             page = await stores_page(c)

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from api.core import reads
 from api.core.loaders import Loader
 from domain.catalog import repository
 from domain.catalog.models import Category, Product, ProductVariant
@@ -33,6 +34,11 @@ class CategoryTree:
         return list(reversed(chain))
 
 
+async def _sellable(session: AsyncSession, product_ids: Sequence[int]) -> dict[int, bool]:
+    reads.stock_of(product_ids=product_ids)
+    return await repository.sellable_product_ids(session, product_ids)
+
+
 async def _tree(session: AsyncSession, keys: Sequence[None]) -> dict[None, CategoryTree]:
     return {None: CategoryTree(await repository.all_categories(session))}
 
@@ -45,6 +51,6 @@ variant_by_barcode: Loader[str, ProductVariant | None] = Loader(repository.varia
 variants_by_product: Loader[int, list[ProductVariant]] = Loader(
     repository.variants_by_product_ids, list
 )
-product_sellable: Loader[int, bool] = Loader(repository.sellable_product_ids, bool)
+product_sellable: Loader[int, bool] = Loader(_sellable, bool)
 # The whole tree in one statement: categories are few and every tree field needs it.
 category_tree: Loader[None, CategoryTree] = Loader(_tree)

@@ -10,6 +10,7 @@ from api.catalog import loaders
 from api.catalog.inputs import ProductFilter, ProductSortKeys
 from api.catalog.prefetch import prefetch_listing
 from api.catalog.types import Category, Product, ProductConnection, ProductEdge, ProductVariant
+from api.core import reads
 from api.core.connections import After, Before, First, Last, connection, page_request
 from api.core.errors import ClientError, NotFound
 from api.core.ids import expect_global_id
@@ -77,6 +78,11 @@ class CatalogQuery:
             shelf=shelf,
         )
         request = page_request(info, first, after, last, before)
+        if (
+            domain_filter.in_stock_at_location_id is not None
+            or domain_filter.available_for_pickup is not None
+        ):
+            reads.stock_of(any_stock=True)
         page = await info.context.db.run(lambda s: repository.list_products(s, query, request))
         await prefetch_listing(info, page.items)
         return connection(

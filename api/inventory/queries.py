@@ -6,6 +6,7 @@ from typing import Annotated
 
 import strawberry
 
+from api.core import reads
 from api.core.connections import After, Before, First, Last, connection, page_request
 from api.core.errors import ClientError, NotFound
 from api.core.ids import expect_global_id
@@ -68,6 +69,7 @@ class InventoryQuery:
             pickup_enabled=pickup_enabled,
         )
         request = page_request(info, first, after, last, before)
+        reads.stock_of(variant_id for variant_id, _ in items)
         page = await info.context.db.run(lambda s: repository.list_stores(s, query, request))
         return connection(
             LocationConnection,

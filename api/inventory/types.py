@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 import strawberry
 
+from api.core import reads
 from api.core.ids import to_global_id
 from api.core.node import node_resolver
 from api.core.types import Node, OmniInfo, PageInfo, PostalAddress
@@ -139,7 +140,9 @@ class Location(Node):
         "hours), from today on, earliest first; at most 31."
     )
     def special_days(self) -> list[SpecialDay]:
-        today = datetime.now(ZoneInfo(self.model.timezone)).date().isoformat()
+        now = datetime.now(ZoneInfo(self.model.timezone))
+        reads.true_until(reads.next_minute(now))  # "from today on" moves at midnight
+        today = now.date().isoformat()
         upcoming = sorted(d for d in (self.model.special_days or {}) if d >= today)
         return [
             SpecialDay(
@@ -157,7 +160,9 @@ class Location(Node):
     )
     def is_open_now(self) -> bool:
         m = self.model
-        return hours.is_open(m.opening_hours, m.timezone, datetime.now(UTC), m.special_days)
+        now = datetime.now(UTC)
+        reads.true_until(reads.next_minute(now))
+        return hours.is_open(m.opening_hours, m.timezone, now, m.special_days)
 
 
 @strawberry.type(description="How many units of a variant a location can sell now.")

@@ -19,6 +19,7 @@ from api.pricebook.types import (
     PromotionStatus,
     Voucher,
 )
+from api.pricing import loaders as pricing
 from domain.pricebook import prices, promotions
 from domain.pricebook.promotions import PromotionStatus as Status
 from domain.pricebook.voucher_list import VoucherFilter, list_vouchers
@@ -71,6 +72,10 @@ class PriceBookQuery:
         rows = await info.context.db.run(
             lambda s: promotions.list_promotions(s, actor, wanted, first)
         )
+        if wanted is not Status.ENDED:
+            # Which promotions are active or scheduled changes when any of them starts or
+            # ends: the offer notes that moment for the response cache.
+            await pricing.offer(info).load(None)
         return [Promotion.from_model(p) for p in rows]
 
     @strawberry.field(description="Vouchers, newest first (staff).")

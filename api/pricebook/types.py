@@ -8,6 +8,7 @@ from decimal import Decimal
 
 import strawberry
 
+from api.core import reads
 from api.core.ids import to_global_id
 from api.core.node import node_resolver
 from api.core.types import ActorKind, Channel, Money, Node, OmniInfo, PageInfo
@@ -105,7 +106,10 @@ class Promotion(Node):
 
     @strawberry.field(description="ACTIVE, SCHEDULED or ENDED, now.")
     def status(self) -> PromotionStatus:
-        return PromotionStatus[promotion_rules.status(self.model, promotion_rules.now()).value]
+        now = promotion_rules.now()
+        m = self.model
+        reads.true_until(min((t for t in (m.starts_at, m.ends_at) if t and t > now), default=None))
+        return PromotionStatus[promotion_rules.status(m, now).value]
 
     @strawberry.field(
         description="Only members of this tier or above get it (a members' week); null: "

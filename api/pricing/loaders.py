@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from api.core import reads
 from api.core.loaders import Loader, ViewerLoader
 from api.membership import loaders as membership
 from domain.pricebook.context import Offer, load_offer
@@ -21,7 +22,9 @@ if TYPE_CHECKING:
 
 
 async def _offer(session: AsyncSession, keys: Sequence[None]) -> dict[None, Offer]:
-    return {None: await load_offer(session, datetime.now(UTC))}
+    offer = await load_offer(session, datetime.now(UTC))
+    reads.true_until(offer.next_change)
+    return {None: offer}
 
 
 @cache

@@ -19,6 +19,10 @@ from domain.changes.models import ChangeKind
 
 # Listeners run `LISTEN omni_changes`; each notification's payload is one event id.
 NOTIFY_CHANNEL = "omni_changes"
+# The changes a session's transaction recorded, as (event id, kind, entity id) under this
+# key of `session.info`, so that the writing process can act on them the moment it commits,
+# before their NOTIFYs come back.
+PENDING = "omni_changes"
 
 _RECORD = text(
     """
@@ -57,7 +61,12 @@ async def record_many(
             "notify_channel": NOTIFY_CHANNEL,
         },
     )
-    return [int(row[0]) for row in rows]
+    ids = [int(row[0]) for row in rows]
+    session.info.setdefault(PENDING, []).extend(
+        (event_id, kind, entity_id)
+        for event_id, (kind, entity_id, _) in zip(ids, changes, strict=True)
+    )
+    return ids
 
 
 async def record(

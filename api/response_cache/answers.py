@@ -1,0 +1,73 @@
+"""Which requests the response cache answers, under what key, and what a hit returns.
+
+Cacheable: a query whose root fields all read the public catalog (the rule of HTTP caching,
+api/http_cache.py), asked by nobody in particular or by a device without a customer
+session: what it returns depends only on the document, its variables and the price context
+(no tier, for those callers), never on the channel. Staff and customers are not cached.
+Only answers without errors are stored.
+
+A hit costs nothing from the caller's budget (it costs the database nothing): its
+`extensions.cost` reports the price of the query and an actual cost of 0.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Hashable
+from typing import TYPE_CHECKING, Any
+
+import orjson
+from strawberry.http import GraphQLRequestData
+from strawberry.types import ExecutionResult
+
+from api.core.reads import Reads
+from api.http_cache import reads_only_the_catalog
+from api.limits.budget import client_of
+from api.limits.guard import RequestCost
+from api.response_cache.store import Entry, ResponseCache
+
+if TYPE_CHECKING:
+    from api.context import Context
+
+GRAPHQL_RESPONSE_JSON = "application/graphql-response+json"
+
+
+def key_of(request_data: Any, context: Context, cache: ResponseCache | None) -> Hashable | None:
+    if cache is None or not isinstance(request_data, GraphQLRequestData):
+        return None
+    actor = context.actor
+    if actor.staff is not None or actor.customer_id is not None:
+        return None
+    query, name = request_data.query, request_data.operation_name
+    if not isinstance(query, str) or not reads_only_the_catalog(query, name):
+        return None
+    return (
+        hashlib.sha256(query.encode()).digest(),
+        name,
+        orjson.dumps(request_data.variables or {}, option=orjson.OPT_SORT_KEYS),
+        GRAPHQL_RESPONSE_JSON in context.request.headers.get("accept", ""),
+        None,  # the price context: no tier
+    )
+
+
+def answer(entry: Entry, context: Context) -> ExecutionResult:
+    client = client_of(context.actor, context.settings.budgets)
+    cost = RequestCost(client, requested=entry.cost, actual=0)
+    context.cost = cost
+    return ExecutionResult(data=entry.data, errors=None, extensions={"cost": cost.report()})
+
+
+def store(
+    cache: ResponseCache,
+    key: Hashable,
+    ticket: int,
+    result: Any,
+    reads: Reads,
+    context: Context,
+) -> Entry | None:
+    if not isinstance(result, ExecutionResult) or result.errors or result.data is None:
+        return None
+    if context.unavailable:
+        return None
+    cost = context.cost.requested if context.cost is not None else None
+    return cache.put(key, ticket, result.data, reads, cost or 0)
