@@ -54,11 +54,12 @@ class Context:
         sessionmaker: async_sessionmaker[AsyncSession],
         request_id: str,
         guard: Guard | None = None,
+        reader: async_sessionmaker[AsyncSession] | None = None,
     ) -> Context:
         return cls(
             request=request,
             settings=settings,
-            db=RequestDb(sessionmaker),
+            db=RequestDb(sessionmaker, reader),
             request_id=request_id,
             guard=guard,
         )

@@ -16,6 +16,7 @@ from typing import Any
 import orjson
 import structlog
 from cross_web import HTTPException
+from graphql import GraphQLError, OperationDefinitionNode
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
@@ -28,7 +29,7 @@ from strawberry.types import ExecutionResult
 from api import http_cache
 from api.config import Settings
 from api.context import Context
-from api.core.auth import RequestRejected, resolve_actor
+from api.core.auth import DEVICE_HEADER, RequestRejected, anonymous_actor, resolve_actor
 from api.core.errors import UNAVAILABLE_MESSAGE, ErrorCode, clip, is_unavailable, present
 from api.core.reads import Reads, current_reads
 from api.graphiql import render_page
@@ -116,6 +117,11 @@ class OmniGraphQL(GraphQL[Context, None]):
         self.sessionmaker = sessionmaker
         self.guard = guard
         self.persisted = PersistedQueries()
+        self.reader = async_sessionmaker(
+            engine.execution_options(isolation_level="AUTOCOMMIT"),
+            expire_on_commit=False,
+            autoflush=False,
+        )
         self.trusted = TrustedDocuments(engine) if settings.trusted_documents else None
         self.cache = (
             ResponseCache(
@@ -137,12 +143,24 @@ class OmniGraphQL(GraphQL[Context, None]):
             self.sessionmaker,
             current_request_id.get() or "-",
             guard=self.guard,
+            reader=self.reader,
         )
         request.state.omni_context = context
         settings = self.settings
-        context.actor = await context.db.run(
-            lambda session: resolve_actor(request, session, settings.secret_key)
-        )
+        headers = request.headers
+        if "authorization" not in headers and DEVICE_HEADER not in headers:
+            context.actor = anonymous_actor(request)  # no credentials: no session at all
+            return context
+        db = context.db
+        db.read_only = True
+        try:
+            context.actor = await db.run(
+                lambda session: resolve_actor(request, session, settings.secret_key)
+            )
+        finally:
+            # The operation gets the session its kind needs (see `execute_operation`).
+            await db.close()
+            db.read_only = False
         return context
 
     # -- framing -------------------------------------------------------------------------
@@ -228,8 +246,11 @@ class OmniGraphQL(GraphQL[Context, None]):
         sub_response: Any,
     ) -> Any:
         args = (request, request_adapter, request_data, context, root_value, sub_response)
+        operation = self._query_of(request_data)
+        if operation is not None:
+            context.db.read_only = True
         cache = self.cache
-        key = response_cache.key_of(request_data, context, cache)
+        key = response_cache.key_of(request_data, operation, context, cache)
         if key is None or cache is None:
             return await self._execute(*args)
         if not cache.live:
@@ -258,6 +279,21 @@ class OmniGraphQL(GraphQL[Context, None]):
         finally:
             current_reads.reset(token)
             cache.land(key, future, stored)
+
+    def _query_of(self, request_data: Any) -> OperationDefinitionNode | None:
+        """The request's query operation (None for a mutation), read with the guard's
+        parser: its limits hold before anything parses the document, and the guard finds
+        it parsed. A document it refuses is refused by the guard again, with its error."""
+        if not isinstance(request_data, GraphQLRequestData) or not isinstance(
+            request_data.query, str
+        ):
+            return None
+        try:
+            parsed = self.guard.documents.get(request_data.query)
+        except GraphQLError:
+            return None
+        name = request_data.operation_name
+        return http_cache.single_query(parsed.document, name if isinstance(name, str) else None)
 
     async def _execute(self, request: Any, request_adapter: Any, *args: Any) -> Any:
         try:

@@ -20,7 +20,7 @@ from contextvars import ContextVar
 from typing import Any
 
 import orjson
-from graphql import FieldNode, GraphQLError, OperationDefinitionNode, parse
+from graphql import DocumentNode, FieldNode, GraphQLError, OperationDefinitionNode, parse
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -45,24 +45,37 @@ current_query: ContextVar[str | None] = ContextVar("current_query", default=None
 VARY = "Authorization, X-Omni-Device-Key"
 
 
-@functools.lru_cache(maxsize=1024)
-def reads_only_the_catalog(query: str, operation_name: str | None) -> bool:
-    # Cached: the same few documents come back on every page view, and parsing one again
-    # for each answer would cost more than the check.
-    try:
-        document = parse(query, no_location=True)
-    except GraphQLError:
-        return False
+def single_query(
+    document: DocumentNode, operation_name: str | None
+) -> OperationDefinitionNode | None:
+    """The one query operation the request runs, or None (a mutation, or ambiguous)."""
     operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
     if operation_name:
         operations = [o for o in operations if o.name and o.name.value == operation_name]
     if len(operations) != 1 or operations[0].operation.value != "query":
-        return False
+        return None
+    return operations[0]
+
+
+def selects_only_the_catalog(operation: OperationDefinitionNode) -> bool:
     # A fragment at the root could select anything: not public.
     return all(
         isinstance(selection, FieldNode) and selection.name.value in PUBLIC_ROOT_FIELDS
-        for selection in operations[0].selection_set.selections
+        for selection in operation.selection_set.selections
     )
+
+
+@functools.lru_cache(maxsize=1024)
+def reads_only_the_catalog(query: str, operation_name: str | None) -> bool:
+    # Cached: the same few documents come back on every page view, and parsing one again
+    # for each answer would cost more than the check. Only asked of answers without
+    # errors, so of documents the guard (api/limits) has already let through.
+    try:
+        document = parse(query, no_location=True)
+    except GraphQLError:
+        return False
+    operation = single_query(document, operation_name)
+    return operation is not None and selects_only_the_catalog(operation)
 
 
 def is_public(request: Request, anonymous: bool, data: Mapping[str, Any]) -> bool:

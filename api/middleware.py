@@ -11,7 +11,7 @@ import orjson
 import structlog
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from api.core.db import StatementCounter, current_counter
+from domain.db import StatementCounter, current_counter
 
 current_request_id: contextvars.ContextVar[str | None] = contextvars.ContextVar(
     "omni_request_id", default=None

@@ -21,6 +21,7 @@ from api.carts import schema as carts
 from api.catalog import schema as catalog
 from api.core.capability import Capability
 from api.core.errors import ErrorPolicy
+from api.core.execution import OmniExecutionContext, install_lean_resolvers
 from api.core.node import NodeQuery
 from api.core.scalars import SCALAR_OVERRIDES
 from api.customers import schema as customers
@@ -84,6 +85,8 @@ def build_schema() -> strawberry.Schema:
         types=[t for c in CAPABILITIES for t in c.types],
         # Decimal and DateTime with their format described and @specifiedBy, for codegen.
         scalar_overrides=SCALAR_OVERRIDES,
+        # Plain attribute fields skip graphql-core's per-field machinery (api/core/execution.py).
+        execution_context_class=OmniExecutionContext,
         extensions=[
             ErrorPolicy,
             # Parses (cached, with token limits), measures, prices and spends the budget.
@@ -96,6 +99,7 @@ def build_schema() -> strawberry.Schema:
 
 
 schema = build_schema()
+install_lean_resolvers(schema._schema, schema.config.info_class, schema.config.name_converter)
 
 
 def print_schema() -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from contextvars import ContextVar
 from typing import Any
 
 from sqlalchemy import BigInteger, ColumnElement, MetaData, any_, literal
@@ -18,6 +19,25 @@ NAMING_CONVENTION = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
+
+
+class StatementCounter:
+    """The SQL statements of one request, for its `x-omni-sql-statements` and the tests."""
+
+    def __init__(self) -> None:
+        self.count = 0
+
+
+current_counter: ContextVar[StatementCounter | None] = ContextVar(
+    "omni_statement_counter", default=None
+)
+
+
+def count_statement() -> None:
+    """A statement sent past SQLAlchemy (to the driver itself) counts too."""
+    counter = current_counter.get()
+    if counter is not None:
+        counter.count += 1
 
 
 class Base(DeclarativeBase):

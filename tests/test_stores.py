@@ -361,7 +361,7 @@ async def test_available_for_ignores_warehouses_and_inactive_stores(fresh_db):
                 ),
                 {"vid": vid},
             )
-        async with client_for(engine) as c:
+        async with client_for(engine, secret_key="test-secret-" + "x" * 32) as c:
             gid = await variant_gid(c, sku)
             page = await stores_page(c, availableFor=[{"variantId": gid}])
             assert [e["node"]["code"] for e in page["edges"]] == ["HN-HK01"]

@@ -53,6 +53,13 @@ def _bearer(request: Request) -> str | None:
     return token.strip()
 
 
+def anonymous_actor(request: Request) -> Actor:
+    """The caller of a request without a token or device key."""
+    return Actor(
+        channel=_channel(request), client_address=request.client.host if request.client else None
+    )
+
+
 async def resolve_actor(request: Request, session: AsyncSession, secret: str) -> Actor:
     channel = _channel(request)
     address = request.client.host if request.client else None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import re
 
 from api.core.errors import ClientError
@@ -17,6 +18,8 @@ def to_global_id(type_name: str, pk: int) -> str:
     return base64.urlsafe_b64encode(f"{type_name}:{pk}".encode()).decode().rstrip("=")
 
 
+# Cached: a listing asks for the stock at the same store once per variant, with one ID.
+@functools.lru_cache(maxsize=8192)
 def from_global_id(global_id: str, field: str = "id") -> tuple[str, int]:
     """Decode a global ID; anything but the exact form `to_global_id` makes is refused.
 

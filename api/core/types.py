@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import functools
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
@@ -69,8 +70,15 @@ class Money:
 
     @classmethod
     def of(cls, amount: Decimal) -> Money:
-        money = DomainMoney.of(amount)
-        return cls(amount=money.amount, currency_code=CurrencyCode(money.currency))
+        return _money(amount)
+
+
+# Cached: a page shows the same few prices again and again, and a Money is never changed
+# once made (equal amounts round to the same Money).
+@functools.lru_cache(maxsize=4096)
+def _money(amount: Decimal) -> Money:
+    money = DomainMoney.of(amount)
+    return Money(amount=money.amount, currency_code=CurrencyCode(money.currency))
 
 
 @strawberry.enum(description="Where a request, an enrolment or a points entry came from.")

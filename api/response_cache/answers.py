@@ -17,11 +17,12 @@ from collections.abc import Hashable
 from typing import TYPE_CHECKING, Any
 
 import orjson
+from graphql import OperationDefinitionNode
 from strawberry.http import GraphQLRequestData
 from strawberry.types import ExecutionResult
 
 from api.core.reads import Reads
-from api.http_cache import reads_only_the_catalog
+from api.http_cache import selects_only_the_catalog
 from api.limits.budget import client_of
 from api.limits.guard import RequestCost
 from api.response_cache.store import Entry, ResponseCache
@@ -32,14 +33,20 @@ if TYPE_CHECKING:
 GRAPHQL_RESPONSE_JSON = "application/graphql-response+json"
 
 
-def key_of(request_data: Any, context: Context, cache: ResponseCache | None) -> Hashable | None:
-    if cache is None or not isinstance(request_data, GraphQLRequestData):
+def key_of(
+    request_data: Any,
+    operation: OperationDefinitionNode | None,
+    context: Context,
+    cache: ResponseCache | None,
+) -> Hashable | None:
+    """`operation`: the request's query operation, None for anything else."""
+    if cache is None or operation is None or not isinstance(request_data, GraphQLRequestData):
         return None
     actor = context.actor
     if actor.staff is not None or actor.customer_id is not None:
         return None
     query, name = request_data.query, request_data.operation_name
-    if not isinstance(query, str) or not reads_only_the_catalog(query, name):
+    if not isinstance(query, str) or not selects_only_the_catalog(operation):
         return None
     return (
         hashlib.sha256(query.encode()).digest(),

@@ -26,6 +26,7 @@ from domain.catalog.shelf_prices import product_shelf_price_min, variant_shelf_p
 from domain.db import in_ids, in_list
 from domain.inventory.models import Location, StockLevel
 from domain.pagination import Keyset, Page, PageRequest, keyset_page
+from domain.plain_reads import Shape
 
 _normalize = func.omni_normalize
 
@@ -165,13 +166,18 @@ async def list_products(
         decoders=[decode for _, _, decode in codecs],
     )
 
+    width = _PRODUCT.width
+
     def cursor_values(row: Row[Any]) -> list[Any]:
-        raw = [*row[1:], row[0].id]
+        raw = [*row[width:], row.id]
         return [encode(v) for (encode, _, _), v in zip(codecs, raw, strict=True)]
 
-    stmt = select(Product, *cols[:-1]).where(*_filters(query, terms))
+    # The sort values come labelled after the product's columns (a sort column may be one
+    # of them, and Core would fold a repeated column into one).
+    extra = [c.label(f"sort_{i}") for i, c in enumerate(cols[:-1])]
+    stmt = _PRODUCT.select(*extra).where(*_filters(query, terms))
     rows = await keyset_page(session, stmt, keyset, page, cursor_values)
-    return rows.map(lambda row: row[0])
+    return rows.map(_PRODUCT.one)
 
 
 async def count_products(session: AsyncSession, query: ProductQuery) -> int:
@@ -180,52 +186,57 @@ async def count_products(session: AsyncSession, query: ProductQuery) -> int:
     return int((await session.execute(stmt)).scalar_one())
 
 
+# The read functions below return plain objects (domain/plain_reads.py): they serve the
+# API's reads only; writers load ORM entities of their own.
+_PRODUCT = Shape.of(Product, omit=("search_name", "search_text"))
+_VARIANT = Shape.of(ProductVariant)
+_CATEGORY = Shape.of(Category)
+# What every listing runs, straight to the driver (the ids as one array parameter).
+_VARIANTS_OF_PRODUCTS = _VARIANT.sql(
+    "WHERE product_id = ANY($1::bigint[]) ORDER BY product_id, position, id"
+)
+_VARIANTS_BY_IDS = _VARIANT.sql("WHERE id = ANY($1::bigint[])")
+_ALL_CATEGORIES = _CATEGORY.sql("ORDER BY position, id")
+
+
 async def products_by_ids(session: AsyncSession, ids: Sequence[int]) -> dict[int, Product]:
-    rows = await session.scalars(select(Product).where(in_ids(Product.id, ids)))
-    return {p.id: p for p in rows}
+    rows = await session.execute(_PRODUCT.select().where(in_ids(Product.id, ids)))
+    return {p.id: p for p in _PRODUCT.all(rows)}
 
 
 async def products_by_slugs(session: AsyncSession, slugs: Sequence[str]) -> dict[str, Product]:
-    rows = await session.scalars(select(Product).where(in_list(Product.slug, slugs)))
-    return {p.slug: p for p in rows}
+    rows = await session.execute(_PRODUCT.select().where(in_list(Product.slug, slugs)))
+    return {p.slug: p for p in _PRODUCT.all(rows)}
 
 
 async def variants_by_product_ids(
     session: AsyncSession, product_ids: Sequence[int]
 ) -> dict[int, list[ProductVariant]]:
-    rows = await session.scalars(
-        select(ProductVariant)
-        .where(in_ids(ProductVariant.product_id, product_ids))
-        .order_by(ProductVariant.product_id, ProductVariant.position, ProductVariant.id)
-    )
+    variants = await _VARIANT.fetch(session, _VARIANTS_OF_PRODUCTS, list(product_ids))
     grouped: dict[int, list[ProductVariant]] = {pid: [] for pid in product_ids}
-    for variant in rows:
+    for variant in variants:
         grouped[variant.product_id].append(variant)
     return grouped
 
 
 async def variants_by_ids(session: AsyncSession, ids: Sequence[int]) -> dict[int, ProductVariant]:
-    rows = await session.scalars(select(ProductVariant).where(in_ids(ProductVariant.id, ids)))
-    return {v.id: v for v in rows}
+    return {v.id: v for v in await _VARIANT.fetch(session, _VARIANTS_BY_IDS, list(ids))}
 
 
 async def variants_by_skus(session: AsyncSession, skus: Sequence[str]) -> dict[str, ProductVariant]:
-    rows = await session.scalars(select(ProductVariant).where(in_list(ProductVariant.sku, skus)))
-    return {v.sku: v for v in rows}
+    rows = await session.execute(_VARIANT.select().where(in_list(ProductVariant.sku, skus)))
+    return {v.sku: v for v in _VARIANT.all(rows)}
 
 
 async def variants_by_barcodes(
     session: AsyncSession, barcodes: Sequence[str]
 ) -> dict[str, ProductVariant]:
-    rows = await session.scalars(
-        select(ProductVariant).where(in_list(ProductVariant.barcode, barcodes))
-    )
-    return {v.barcode: v for v in rows if v.barcode is not None}
+    rows = await session.execute(_VARIANT.select().where(in_list(ProductVariant.barcode, barcodes)))
+    return {v.barcode: v for v in _VARIANT.all(rows) if v.barcode is not None}
 
 
 async def all_categories(session: AsyncSession) -> list[Category]:
-    rows = await session.scalars(select(Category).order_by(Category.position, Category.id))
-    return list(rows)
+    return await _CATEGORY.fetch(session, _ALL_CATEGORIES)
 
 
 async def sellable_product_ids(

@@ -6,14 +6,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import BigInteger, ColumnElement, Float, Select, cast, func, literal, select
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy import ColumnElement, Float, Select, cast, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.db import in_ids
 from domain.errors import CommonErrorCode, InvalidInput, NotFound
 from domain.inventory.models import Location, LocationKind, StockLevel
 from domain.pagination import Keyset, Page, PageRequest, keyset_page
+from domain.plain_reads import Shape
 
 EARTH_RADIUS_KM = 6371.0
 MAX_AVAILABILITY_ITEMS = 50
@@ -135,16 +135,24 @@ async def location_by_code(session: AsyncSession, code: str) -> Location | None:
     return await session.scalar(select(Location).where(Location.code == code))
 
 
+# Stock levels for the API's reads, as plain objects (domain/plain_reads.py); the stock
+# writers (domain/inventory/stock.py) lock and update rows of their own.
+_LEVEL = Shape.of(StockLevel)
+_LEVELS_OF_VARIANTS = _LEVEL.sql(
+    "WHERE variant_id = ANY($1::bigint[]) ORDER BY variant_id, location_id"
+)
+_LEVELS_AT = _LEVEL.sql(
+    "JOIN unnest($1::bigint[], $2::bigint[]) AS pairs(variant_id, location_id) "
+    "USING (variant_id, location_id)"
+)
+
+
 async def stock_by_variant_ids(
     session: AsyncSession, variant_ids: Sequence[int]
 ) -> dict[int, list[StockLevel]]:
-    rows = await session.scalars(
-        select(StockLevel)
-        .where(in_ids(StockLevel.variant_id, variant_ids))
-        .order_by(StockLevel.variant_id, StockLevel.location_id)
-    )
+    levels = await _LEVEL.fetch(session, _LEVELS_OF_VARIANTS, list(variant_ids))
     grouped: dict[int, list[StockLevel]] = {vid: [] for vid in variant_ids}
-    for level in rows:
+    for level in levels:
         grouped[level.variant_id].append(level)
     return grouped
 
@@ -153,22 +161,8 @@ async def stock_at(
     session: AsyncSession, keys: Sequence[tuple[int, int]]
 ) -> dict[tuple[int, int], StockLevel]:
     """Stock levels keyed by (variant id, location id)."""
-    pairs = (
-        func.unnest(
-            literal([k[0] for k in keys], ARRAY(BigInteger)),
-            literal([k[1] for k in keys], ARRAY(BigInteger)),
-        )
-        .table_valued("variant_id", "location_id")
-        .render_derived()
-    )
-    rows = await session.scalars(
-        select(StockLevel).join(
-            pairs,
-            (StockLevel.variant_id == pairs.c.variant_id)
-            & (StockLevel.location_id == pairs.c.location_id),
-        )
-    )
-    return {(s.variant_id, s.location_id): s for s in rows}
+    levels = await _LEVEL.fetch(session, _LEVELS_AT, [k[0] for k in keys], [k[1] for k in keys])
+    return {(s.variant_id, s.location_id): s for s in levels}
 
 
 async def shipping_location_ids(session: AsyncSession) -> list[int]:
