@@ -11,11 +11,11 @@ state), so it cannot be mistaken for a loaded entity. Writes load their own ORM 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import ColumnElement, Select, inspect, select
+from sqlalchemy import ColumnElement, Enum, Select, inspect, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.db import count_statement
@@ -28,12 +28,20 @@ class Shape(Generic[M]):
     model: type[M]
     keys: tuple[str, ...]
     columns: tuple[ColumnElement[Any], ...]
+    # What the driver gives differently from SQLAlchemy: enum columns come as their names.
+    conversions: tuple[tuple[int, Callable[[Any], Any]], ...] = ()
 
     @classmethod
     def of(cls, model: type[M], omit: Iterable[str] = ()) -> Shape[M]:
         left_out = set(omit)
         attributes = [a for a in inspect(model).column_attrs if a.key not in left_out]
-        return cls(model, tuple(a.key for a in attributes), tuple(a.expression for a in attributes))
+        columns = tuple(a.expression for a in attributes)
+        conversions = tuple(
+            (i, _by_name(column.type.enum_class))
+            for i, column in enumerate(columns)
+            if isinstance(column.type, Enum) and column.type.enum_class is not None
+        )
+        return cls(model, tuple(a.key for a in attributes), columns, conversions)
 
     @property
     def width(self) -> int:
@@ -55,7 +63,16 @@ class Shape(Generic[M]):
         raw = await connection.get_raw_connection()
         count_statement()
         rows = await raw.driver_connection.fetch(sql, *args)  # type: ignore[union-attr]
-        return self.all(rows)
+        if not self.conversions:
+            return self.all(rows)
+        converted = []
+        for row in rows:
+            values = list(row)
+            for i, convert in self.conversions:
+                if values[i] is not None:
+                    values[i] = convert(values[i])
+            converted.append(values)
+        return self.all(converted)
 
     def one(self, values: Sequence[Any]) -> M:
         """The object of a row's first `width` values."""
@@ -71,3 +88,16 @@ class Shape(Generic[M]):
             obj.__dict__.update(zip(keys, row, strict=False))
             objects.append(obj)
         return objects
+
+
+def _by_name(enum_class: Any) -> Callable[[Any], Any]:
+    # SQLAlchemy's Enum stores the members' names.
+    return lambda name: enum_class[name]
+
+
+async def driver_rows(session: AsyncSession, sql: str, *args: Any) -> list[Any]:
+    """Plain records of `sql` ($1… placeholders) straight through the driver, counted."""
+    connection = await session.connection()
+    raw = await connection.get_raw_connection()
+    count_statement()
+    return list(await raw.driver_connection.fetch(sql, *args))  # type: ignore[union-attr]

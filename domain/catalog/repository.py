@@ -196,17 +196,17 @@ _VARIANTS_OF_PRODUCTS = _VARIANT.sql(
     "WHERE product_id = ANY($1::bigint[]) ORDER BY product_id, position, id"
 )
 _VARIANTS_BY_IDS = _VARIANT.sql("WHERE id = ANY($1::bigint[])")
+_PRODUCTS_BY_IDS = _PRODUCT.sql("WHERE id = ANY($1::bigint[])")
+_PRODUCTS_BY_SLUGS = _PRODUCT.sql("WHERE slug = ANY($1::text[])")
 _ALL_CATEGORIES = _CATEGORY.sql("ORDER BY position, id")
 
 
 async def products_by_ids(session: AsyncSession, ids: Sequence[int]) -> dict[int, Product]:
-    rows = await session.execute(_PRODUCT.select().where(in_ids(Product.id, ids)))
-    return {p.id: p for p in _PRODUCT.all(rows)}
+    return {p.id: p for p in await _PRODUCT.fetch(session, _PRODUCTS_BY_IDS, list(ids))}
 
 
 async def products_by_slugs(session: AsyncSession, slugs: Sequence[str]) -> dict[str, Product]:
-    rows = await session.execute(_PRODUCT.select().where(in_list(Product.slug, slugs)))
-    return {p.slug: p for p in _PRODUCT.all(rows)}
+    return {p.slug: p for p in await _PRODUCT.fetch(session, _PRODUCTS_BY_SLUGS, list(slugs))}
 
 
 async def variants_by_product_ids(

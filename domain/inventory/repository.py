@@ -13,7 +13,7 @@ from domain.db import in_ids
 from domain.errors import CommonErrorCode, InvalidInput, NotFound
 from domain.inventory.models import Location, LocationKind, StockLevel
 from domain.pagination import Keyset, Page, PageRequest, keyset_page
-from domain.plain_reads import Shape
+from domain.plain_reads import Shape, driver_rows
 
 EARTH_RADIUS_KM = 6371.0
 MAX_AVAILABILITY_ITEMS = 50
@@ -141,6 +141,12 @@ _LEVEL = Shape.of(StockLevel)
 _LEVELS_OF_VARIANTS = _LEVEL.sql(
     "WHERE variant_id = ANY($1::bigint[]) ORDER BY variant_id, location_id"
 )
+_DELIVERY_AVAILABLE = """
+    SELECT s.variant_id, sum(s.on_hand - s.reserved)
+    FROM stock_levels s JOIN locations l ON l.id = s.location_id
+    WHERE s.variant_id = ANY($1::bigint[]) AND l.ships_orders AND l.active
+    GROUP BY s.variant_id
+"""
 _LEVELS_AT = _LEVEL.sql(
     "JOIN unnest($1::bigint[], $2::bigint[]) AS pairs(variant_id, location_id) "
     "USING (variant_id, location_id)"
@@ -176,16 +182,7 @@ async def delivery_available_by_variant(
     session: AsyncSession, variant_ids: Sequence[int]
 ) -> dict[int, int]:
     """Units available for delivery per variant: the sum over active shipping locations."""
-    rows = await session.execute(
-        select(StockLevel.variant_id, func.sum(StockLevel.on_hand - StockLevel.reserved))
-        .join(Location, Location.id == StockLevel.location_id)
-        .where(
-            in_ids(StockLevel.variant_id, variant_ids),
-            Location.ships_orders.is_(True),
-            Location.active.is_(True),
-        )
-        .group_by(StockLevel.variant_id)
-    )
+    rows = await driver_rows(session, _DELIVERY_AVAILABLE, list(variant_ids))
     return {vid: int(total) for vid, total in rows}
 
 
