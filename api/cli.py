@@ -316,6 +316,8 @@ def _check_documents(files: list[Path]) -> list[tuple[str, str]]:
             errors = validate(omni_schema._schema, parse(body))
         except GraphQLError as syntax:
             errors = [syntax]
+        except RecursionError:
+            errors = [GraphQLError("The document nests too deeply.")]
         for error in errors:
             typer.secho(f"{path}: {error.message}", fg="red", err=True)
         failed = failed or bool(errors)

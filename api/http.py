@@ -290,7 +290,7 @@ class OmniGraphQL(GraphQL[Context, None]):
             return None
         try:
             parsed = self.guard.documents.get(request_data.query)
-        except GraphQLError:
+        except (GraphQLError, RecursionError):  # graphql-core's nesting limit raises the latter
             return None
         name = request_data.operation_name
         return http_cache.single_query(parsed.document, name if isinstance(name, str) else None)

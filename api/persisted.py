@@ -10,12 +10,14 @@ cannot grow it without limit; a worker that lost an entry simply asks for it aga
 from __future__ import annotations
 
 import hashlib
+import re
 from collections import OrderedDict
 from typing import Any
 
 from api.core.auth import RequestRejected
 
 NOT_FOUND = "PERSISTED_QUERY_NOT_FOUND"
+_HEX = re.compile(r"[0-9a-fA-F]{64}")
 MAX_ENTRIES = 5_000
 MAX_CHARACTERS = 16 * 1024 * 1024
 
@@ -32,7 +34,7 @@ def persisted_hash(extensions: dict[str, Any] | None) -> str | None:
     if not isinstance(persisted, dict) or persisted.get("version") != 1:
         raise _bad("`extensions.persistedQuery` must be {version: 1, sha256Hash}.")
     digest = persisted.get("sha256Hash")
-    if not isinstance(digest, str) or len(digest) != 64:
+    if not isinstance(digest, str) or len(digest) != 64 or not _HEX.fullmatch(digest):
         raise _bad("`persistedQuery.sha256Hash` must be 64 hexadecimal characters.")
     return digest.lower()
 

@@ -4,12 +4,17 @@ only the documents registered with `omni documents register FILE…`, sent by ha
 of its exact text must be registered). Anything else is refused with `DOCUMENT_NOT_TRUSTED`
 before it is parsed, so an unknown client cannot even have a document validated.
 
-Registered documents are read from the database once per process and kept: they are few
-and never change (a new version of a document has a new hash).
+Each process keeps all registered documents (they are few and never change: a new version
+of a document has a new hash) and reads them all again on a miss, at most once a second:
+an unknown document costs no database round trip of its own, whoever sends how many, and a
+newly registered one is accepted within a second.
 """
 
 from __future__ import annotations
 
+import asyncio
+import time
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -23,10 +28,16 @@ NOT_TRUSTED = "DOCUMENT_NOT_TRUSTED"
 MAX_KEPT = 10_000
 
 
+REFRESH_S = 1.0
+
+
 class TrustedDocuments:
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(self, engine: AsyncEngine, clock: Callable[[], float] = time.monotonic) -> None:
         self._engine = engine.execution_options(isolation_level="AUTOCOMMIT")
         self._known: dict[str, str] = {}
+        self._clock = clock
+        self._read_at: float | None = None
+        self._reading = asyncio.Lock()
 
     async def resolve(self, query: object, extensions: dict[str, Any] | None) -> object:
         """The registered document the request names; refuses any other."""
@@ -54,9 +65,11 @@ class TrustedDocuments:
         body = self._known.get(digest)
         if body is not None:
             return body
-        with uncounted():
-            async with self._engine.connect() as conn:
-                body = await registry.find(conn, digest)
-        if body is not None and len(self._known) < MAX_KEPT:
-            self._known[digest] = body
-        return body
+        async with self._reading:
+            now = self._clock()
+            if self._read_at is None or now - self._read_at >= REFRESH_S:
+                self._read_at = now
+                with uncounted():
+                    async with self._engine.connect() as conn:
+                        self._known = await registry.all_documents(conn, MAX_KEPT)
+        return self._known.get(digest)

@@ -216,3 +216,15 @@ def test_defaults_match_the_readme():
     assert limits.max_body_bytes == 1024 * 1024 and limits.max_token_length == 64 * 1024
     assert limits.request_deadline_s == 10 and limits.max_response_bytes == 4 * 1024 * 1024
     assert limits.header_timeout_s == 10 and limits.body_timeout_s == 30
+
+
+async def test_nesting_past_the_parsers_limit_is_a_clean_error(client):
+    """graphql-core's parser stops at 200 levels with a RecursionError: a GraphQL error,
+    not a 500, and before anything else looks at the document."""
+    deep = "{" + "a{" * 201 + "b" + "}" * 202
+    response = await client.post("/graphql", json={"query": deep})
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body.get("data") is None
+    assert [e["extensions"]["code"] for e in body["errors"]] == ["GRAPHQL_PARSE_FAILED"]
+    assert "too deeply" in body["errors"][0]["message"]

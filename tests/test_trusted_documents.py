@@ -7,6 +7,8 @@ import hashlib
 import json
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import client_for
 from tests.test_points import omni
 
@@ -89,3 +91,31 @@ async def test_register_refuses_invalid_documents_and_registers_none(fresh_db, t
     assert "Nothing registered." in err
     code, out, _ = await omni("documents", "list", database_url=fresh_db)
     assert code == 0 and out.strip() == ""
+
+
+async def test_unknown_documents_cost_no_round_trip_each(engine, monkeypatch):
+    """However many unknown documents arrive, the registry is read at most once a second."""
+    from api import trusted
+    from domain.documents import registry
+
+    reads = []
+    real = registry.all_documents
+
+    async def counted(conn, limit):  # type: ignore[no-untyped-def]
+        reads.append(limit)
+        return await real(conn, limit)
+
+    monkeypatch.setattr(registry, "all_documents", counted)
+    now = [100.0]
+    documents = trusted.TrustedDocuments(engine, clock=lambda: now[0])
+    for i in range(50):
+        with pytest.raises(trusted.RequestRejected):
+            await documents.resolve(f"{{ products(first: {i + 1}) {{ totalCount }} }}", None)
+    assert len(reads) == 1
+    now[0] += trusted.REFRESH_S
+    with pytest.raises(trusted.RequestRejected):
+        await documents.resolve("{ categories { id } }", None)
+    assert len(reads) == 2
+    with pytest.raises(trusted.RequestRejected) as bad:
+        await documents.resolve(None, by_hash("g" * 64))
+    assert bad.value.code == "BAD_REQUEST"

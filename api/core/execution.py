@@ -105,7 +105,10 @@ class OmniExecutionContext(StrawberryGraphQLCoreExecutionContext):
                 fast = plain.get(field_details_list[0].node.name.value)
                 if fast is not None:
                     attribute, serialize, non_null = fast
-                    value = getattr(source_value, attribute, _MISSING)
+                    try:
+                        value = getattr(source_value, attribute, _MISSING)
+                    except Exception:  # the generic path reports it, located
+                        value = _MISSING
                     if value is None and not non_null:
                         results[response_name] = None
                         continue

@@ -65,7 +65,13 @@ class DocumentCache:
             max_tokens=self._max_tokens,
             max_token_length=self._max_token_length,
         )
-        document = parser.parse_document()
+        try:
+            document = parser.parse_document()
+        except RecursionError:
+            # graphql-core's parser refuses selections nested deeper than 200 levels this way.
+            raise GraphQLSyntaxError(
+                Source(query), 0, "The document nests selections too deeply."
+            ) from None
         entry = ParsedDocument(document, measure(document))
         self._entries[query] = entry
         if len(self._entries) > self._size:

@@ -69,13 +69,15 @@ class PriceBookQuery:
         if not 1 <= first <= MAX_PROMOTIONS:
             raise ClientError(f"`first` must be 1 to {MAX_PROMOTIONS}.", field="first")
         actor, wanted = info.context.actor, Status[status.name]
-        rows = await info.context.db.run(
-            lambda s: promotions.list_promotions(s, actor, wanted, first)
-        )
+        at = None
         if wanted is not Status.ENDED:
             # Which promotions are active or scheduled changes when any of them starts or
-            # ends: the offer notes that moment for the response cache.
-            await pricing.offer(info).load(None)
+            # ends: the offer notes that moment for the response cache, and the list is
+            # judged at the offer's moment, so that nothing starts in between.
+            at = (await pricing.offer(info).load(None)).at
+        rows = await info.context.db.run(
+            lambda s: promotions.list_promotions(s, actor, wanted, first, at)
+        )
         return [Promotion.from_model(p) for p in rows]
 
     @strawberry.field(description="Vouchers, newest first (staff).")

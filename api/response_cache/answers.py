@@ -61,7 +61,8 @@ def answer(entry: Entry, context: Context) -> ExecutionResult:
     client = client_of(context.actor, context.settings.budgets)
     cost = RequestCost(client, requested=entry.cost, actual=0)
     context.cost = cost
-    return ExecutionResult(data=entry.data, errors=None, extensions={"cost": cost.report()})
+    data = orjson.loads(entry.body)
+    return ExecutionResult(data=data, errors=None, extensions={"cost": cost.report()})
 
 
 def store(

@@ -38,16 +38,9 @@ _DETAILS = """
 """
 
 
-def connect_kwargs(url: URL) -> dict[str, Any]:
-    """asyncpg's arguments for a SQLAlchemy URL (the embedded server's has a socket host)."""
-    kwargs: dict[str, Any] = {
-        "user": url.username,
-        "password": url.password,
-        "database": url.database,
-        "host": url.host or url.query.get("host"),
-        "port": url.port,
-    }
-    return {k: v for k, v in kwargs.items() if v is not None}
+def dsn(url: URL) -> str:
+    """The libpq DSN of a SQLAlchemy URL, its options (a socket `host`, `sslmode`…) kept."""
+    return url.set(drivername="postgresql").render_as_string(hide_password=False)
 
 
 class ChangeFeed:
@@ -68,11 +61,11 @@ class ChangeFeed:
 
     @classmethod
     def for_url(cls, url: URL, cache: ResponseCache, **kwargs: Any) -> ChangeFeed:
-        options = connect_kwargs(url)
+        address = dsn(url)
 
         async def connect() -> asyncpg.Connection:
             return await asyncpg.connect(
-                **options, server_settings={"application_name": APPLICATION_NAME}, timeout=5
+                address, server_settings={"application_name": APPLICATION_NAME}, timeout=5
             )
 
         return cls(connect, cache, **kwargs)

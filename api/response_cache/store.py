@@ -1,6 +1,6 @@
 """The per-process cache of public catalog answers.
 
-An entry is the `data` of an answer without errors, keyed by the document, the variables,
+An entry is the `data` of an answer without errors (as JSON), keyed by the document, the variables,
 the response format and the price context. It lives until a change event evicts it, until
 the first moment it may stop being true by the clock alone (a promotion starting, a store
 opening: api/core/reads.py), or until the TTL, whichever is first.
@@ -66,7 +66,9 @@ EVERYTHING = Change()
 
 @dataclass(slots=True)
 class Entry:
-    data: dict[str, Any]
+    # The answer's `data` as JSON: what it takes in memory is what is counted, and every
+    # hit gets objects of its own.
+    body: bytes
     # What the query was priced at when computed (reported again, never charged).
     cost: int
     expires_at: float  # on the monotonic clock
@@ -186,11 +188,12 @@ class ResponseCache:
             ttl = min(ttl, (reads.expires_at - (now or datetime.now(UTC))).total_seconds())
         if ttl <= 0:
             return None
-        size = len(orjson.dumps(data)) + 200  # the body, and roughly the entry around it
+        body = orjson.dumps(data)
+        size = len(body) + 300  # the body, and roughly the entry and key around it
         if size > self.max_bytes:
             return None
         self._remove(key)
-        entry = Entry(data, cost, self._clock() + ttl, reads, size)
+        entry = Entry(body, cost, self._clock() + ttl, reads, size)
         self._entries[key] = entry
         self._bytes += size
         for variant_id in reads.stock_variants:

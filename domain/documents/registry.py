@@ -39,11 +39,14 @@ async def register(session: AsyncSession, documents: Sequence[tuple[str, str]]) 
     return done
 
 
-async def find(conn: AsyncConnection, sha256: str) -> str | None:
-    body: str | None = await conn.scalar(
-        select(TrustedDocument.body).where(TrustedDocument.sha256 == sha256)
+async def all_documents(conn: AsyncConnection, limit: int) -> dict[str, str]:
+    """Every registered document by hash (at most `limit`, the first registered)."""
+    rows = await conn.execute(
+        select(TrustedDocument.sha256, TrustedDocument.body)
+        .order_by(TrustedDocument.registered_at, TrustedDocument.sha256)
+        .limit(limit)
     )
-    return body
+    return {sha: body for sha, body in rows}
 
 
 async def listed(session: AsyncSession) -> list[TrustedDocument]:

@@ -250,15 +250,20 @@ def _status_condition(wanted: PromotionStatus, at: datetime) -> ColumnElement[bo
 
 
 async def list_promotions(
-    session: AsyncSession, actor: Actor, wanted: PromotionStatus, limit: int
+    session: AsyncSession,
+    actor: Actor,
+    wanted: PromotionStatus,
+    limit: int,
+    at: datetime | None = None,
 ) -> list[Promotion]:
-    """ACTIVE and SCHEDULED are public (banners); ENDED ones are for staff."""
+    """ACTIVE and SCHEDULED are public (banners); ENDED ones are for staff. `at`: the
+    moment the statuses are judged at (now)."""
     if wanted is PromotionStatus.ENDED:
         actor.require_staff()
     order = Promotion.starts_at.desc() if wanted is PromotionStatus.ENDED else Promotion.starts_at
     rows = await session.scalars(
         select(Promotion)
-        .where(_status_condition(wanted, now()))
+        .where(_status_condition(wanted, at or now()))
         .order_by(order, Promotion.id)
         .limit(limit)
     )
