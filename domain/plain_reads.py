@@ -59,10 +59,7 @@ class Shape(Generic[M]):
     async def fetch(self, session: AsyncSession, sql: str, *args: Any) -> list[M]:
         """Run `sql` (from `sql()`, with $1… placeholders) on the session's connection,
         straight through the driver."""
-        connection = await session.connection()
-        raw = await connection.get_raw_connection()
-        count_statement()
-        rows = await raw.driver_connection.fetch(sql, *args)  # type: ignore[union-attr]
+        rows = await driver_rows(session, sql, *args)
         if not self.conversions:
             return self.all(rows)
         converted = []
@@ -81,13 +78,7 @@ class Shape(Generic[M]):
         return obj
 
     def all(self, rows: Iterable[Sequence[Any]]) -> list[M]:
-        new, keys, model = self.model.__new__, self.keys, self.model
-        objects = []
-        for row in rows:
-            obj = new(model)
-            obj.__dict__.update(zip(keys, row, strict=False))
-            objects.append(obj)
-        return objects
+        return [self.one(row) for row in rows]
 
 
 def _by_name(enum_class: Any) -> Callable[[Any], Any]:
