@@ -115,6 +115,8 @@ class Settings:
     response_cache_entries: int = 5000
     response_cache_mb: int = 32
     response_cache_ttl_s: int = 300
+    # Execute known query documents through compiled plans (api/core/plans.py).
+    compiled_plans: bool = True
     # Accept only the documents registered with `omni documents register` (api/trusted.py).
     trusted_documents: bool = False
     # None: on outside production, off in production.
@@ -186,6 +188,7 @@ class Settings:
             response_cache_mb=_int("OMNI_RESPONSE_CACHE_MB", 32),
             response_cache_ttl_s=_int("OMNI_RESPONSE_CACHE_TTL", 300),
             trusted_documents=_bool("OMNI_TRUSTED_DOCUMENTS") is True,
+            compiled_plans=_bool("OMNI_COMPILED_PLANS") is not False,
             introspection=_bool("OMNI_INTROSPECTION"),
             graphiql=_bool("OMNI_GRAPHIQL"),
             cors_origins=(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -34,6 +34,16 @@ class Context:
     cache_status: str | None = None
     # Customers this request created or identified, readable by the caller from now on.
     _granted: set[int] = field(default_factory=set)
+
+    def second_run(self) -> Context:
+        """The same caller and request with a database session and DataLoaders of its own:
+        the check of compiled plans runs the query again without touching this one's."""
+        db = RequestDb(self.db._sessionmaker, self.db._reader)
+        db.read_only = self.db.read_only
+        return replace(self, db=db, loaders={}, _granted=set(self._granted))
+
+    async def close_second_run(self) -> None:
+        await self.db.close()
 
     def grant(self, customer_id: int) -> None:
         """Let the caller read a customer a mutation just enrolled or identified for them

@@ -103,7 +103,7 @@ class Options:
     page_size: int
     store: int
     client: str
-    cache_modes: tuple[str, ...] = ("off", "on")
+    cache_modes: tuple[str, ...] = ("generic", "compiled", "cached")
     page_kinds: tuple[str, ...] = ("listing", "product")
     json_path: Path | None = None
 
@@ -161,9 +161,12 @@ def parse_args(argv: Sequence[str] | None = None) -> Options:
     )
     parser.add_argument(
         "--cache",
-        default="off,on",
-        help="Response cache modes to measure, in order: off (every request executes) "
-        "and/or on (OMNI_RESPONSE_CACHE; the pages are cached after their first request).",
+        "--mode",
+        default="generic,compiled,cached",
+        help="Server modes to measure, in order: generic (no response cache, no compiled "
+        "plans: graphql-core's executor with Omni's fast path), compiled (no response cache, "
+        "compiled plans), cached (OMNI_RESPONSE_CACHE and plans: the pages are cached after "
+        "their first request). `off` and `on` are the older names of generic and cached.",
     )
     parser.add_argument(
         "--page",
@@ -190,9 +193,12 @@ def parse_args(argv: Sequence[str] | None = None) -> Options:
         parser.error("--page-size must be 1..100 and --pages at least 1")
     if args.duration <= 0 or args.warmup < 0 or args.max_requests < 1:
         parser.error("--duration must be positive, --warmup not negative")
-    cache_modes = tuple(m.strip() for m in args.cache.split(",") if m.strip())
-    if not cache_modes or set(cache_modes) - {"off", "on"}:
-        parser.error("--cache must be off, on or both separated by a comma")
+    aliases = {"off": "generic", "on": "cached"}
+    cache_modes = tuple(
+        aliases.get(m.strip(), m.strip()) for m in args.cache.split(",") if m.strip()
+    )
+    if not cache_modes or set(cache_modes) - set(MODES):
+        parser.error(f"--mode must be among {', '.join(MODES)}, separated by commas")
     page_kinds = tuple(k.strip() for k in args.page.split(",") if k.strip())
     if not page_kinds or set(page_kinds) - {"listing", "product"}:
         parser.error("--page must be listing, product or both separated by a comma")
@@ -539,13 +545,24 @@ def free_port() -> int:
         return port
 
 
+# The server modes measured: (response cache, compiled plans).
+MODES = {"generic": (False, False), "compiled": (False, True), "cached": (True, True)}
+
+
 class Server:
     """`python -m api.cli serve` as a subprocess in its own process group."""
 
     def __init__(
-        self, url: str, port: int, workers: int, log_path: Path, cache: bool = False
+        self,
+        url: str,
+        port: int,
+        workers: int,
+        log_path: Path,
+        cache: bool = False,
+        plans: bool = True,
     ) -> None:
         self.cache = cache
+        self.plans = plans
         self.url = url
         self.port = port
         self.workers = workers
@@ -568,6 +585,7 @@ class Server:
             # statements per request still run.
             "OMNI_BUDGET_ANONYMOUS": "100000000/100000000",
             "OMNI_RESPONSE_CACHE": "1" if self.cache else "0",
+            "OMNI_COMPILED_PLANS": "1" if self.plans else "0",
             "PYTHONPATH": os.pathsep.join(
                 p for p in (str(REPO_ROOT), os.environ.get("PYTHONPATH", "")) if p
             ),
@@ -1318,7 +1336,7 @@ async def load_test(
         page_bodies, expect = pages[kind]
         for concurrency in opts.concurrency:
             print(
-                f"Cache {mode}, {kind} page, concurrency {concurrency}: {opts.warmup:g} s "
+                f"{mode.capitalize()}, {kind} page, concurrency {concurrency}: {opts.warmup:g} s "
                 f"warm-up, {opts.duration:g} s measured …",
                 flush=True,
             )
@@ -1330,7 +1348,7 @@ async def load_test(
                 result = await python_level(
                     server.port, page_bodies, concurrency, opts, meter, opts.client, expect
                 )
-            result.label = f"{kind} cache {mode}"
+            result.label = f"{kind} {mode}"
             result.rss_mb = server_rss_mb(server.process.pid)
             results.append(result)
     return results, sample
@@ -1432,14 +1450,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         results: list[LevelResult] = []
         sample: dict[str, Any] = {}
         for mode in opts.cache_modes:
+            cache, plans = MODES[mode]
             server = Server(
-                url, opts.port or free_port(), opts.workers, log_path.resolve(), mode == "on"
+                url, opts.port or free_port(), opts.workers, log_path.resolve(), cache, plans
             )
             server.start()
             ready = asyncio.run(server.wait_ready())
             print(
-                f"Server: {server.base}/graphql, {opts.workers} worker(s), response cache "
-                f"{mode}, ready in {ready:.1f} s (log: {server.log_path})",
+                f"Server: {server.base}/graphql, {opts.workers} worker(s), {mode} "
+                f"(response cache {'on' if cache else 'off'}, compiled plans "
+                f"{'on' if plans else 'off'}), ready in {ready:.1f} s (log: {server.log_path})",
                 flush=True,
             )
             measured, sample = asyncio.run(load_test(server, opts, url, mode))

@@ -24,6 +24,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from api.app import create_app
 from api.config import Budget, Budgets, Settings, asyncpg_url
+from api.core import plans
+from api.core.execution import OmniExecutionContext
 from api.logging import configure_logging
 from api.migrate import upgrade_head_async
 from domain.db import create_engine
@@ -31,6 +33,22 @@ from domain.db import create_engine
 TEMPLATE = "omni_test_template"
 
 configure_logging("WARNING")
+
+# Every query a test runs through a compiled plan runs again through graphql-core's generic
+# executor; the answers must be the same, errors included (api/core/plans.py). A test can
+# turn it off (the benchmarks of tests that count what a request costs do not need it).
+OmniExecutionContext.check_plans = os.environ.get("OMNI_TEST_CHECK_PLANS", "1") != "0"
+
+
+@pytest.fixture(autouse=True)
+def compiled_plans_agree() -> Iterator[None]:
+    plans.MISMATCHES.clear()
+    yield
+    mismatches, plans.MISMATCHES[:] = list(plans.MISMATCHES), []
+    assert not mismatches, "compiled plan and generic executor differ:\n" + "\n".join(
+        f"{body}\n{variables}\ncompiled: {compiled}\ngeneric:  {generic}"
+        for body, variables, compiled, generic in mismatches
+    )
 
 
 @dataclass

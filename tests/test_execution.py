@@ -9,7 +9,8 @@ from typing import Any
 
 import pytest
 
-from api.core.execution import OmniExecutionContext, plain_fields
+from api.core.execution import OmniExecutionContext
+from api.core.fields import plain_fields
 from api.schema import schema
 from domain.actors import StaffRole
 from tests.conftest import client_for, gql
@@ -59,6 +60,10 @@ DOCUMENTS: list[tuple[str, dict[str, Any]]] = [
 
 @pytest.fixture
 def generic(monkeypatch):
+    # These compare the generic executor with and without its fast path: no plans.
+    monkeypatch.setattr(OmniExecutionContext, "compiled_plans", False)
+    monkeypatch.setattr(OmniExecutionContext, "check_plans", False)
+
     def use(fast: bool) -> None:
         monkeypatch.setattr(OmniExecutionContext, "fast_fields", fast)
 

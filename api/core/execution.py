@@ -26,60 +26,51 @@ import inspect
 from typing import Any
 
 from graphql import (
-    GraphQLEnumType,
     GraphQLField,
-    GraphQLNonNull,
     GraphQLObjectType,
     GraphQLResolveInfo,
-    GraphQLScalarType,
     GraphQLSchema,
     Undefined,
 )
-from graphql.pyutils import Path, gather_with_cancel
+from graphql.pyutils import Path
 from strawberry import ID
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.schema.schema_converter import GraphQLCoreConverter
 from strawberry.types.base import StrawberryOptional
 from strawberry.types.field import StrawberryField
 
-# (attribute, serialize, non-null) by field name, per object type.
-Plain = tuple[str, Any, bool]
-_MISSING: Any = object()
-_plans: dict[GraphQLObjectType, dict[str, Plain]] = {}
-
-
-def _plain(field: Any) -> Plain | None:
-    definition = (field.extensions or {}).get(GraphQLCoreConverter.DEFINITION_BACKREF)
-    if not isinstance(definition, StrawberryField) or not definition.is_basic_field:
-        return None
-    if definition.arguments or definition.permission_classes or field.args:
-        return None
-    if definition.default_resolver is not getattr:
-        return None
-    kind = field.type
-    non_null = isinstance(kind, GraphQLNonNull)
-    if non_null:
-        kind = kind.of_type
-    if not isinstance(kind, GraphQLScalarType | GraphQLEnumType):
-        return None
-    return definition.python_name, kind.serialize, non_null
-
-
-def plain_fields(parent_type: GraphQLObjectType) -> dict[str, Plain]:
-    """The fields of a type that can be read directly, worked out once per type."""
-    plans = _plans.get(parent_type)
-    if plans is None:
-        plans = _plans[parent_type] = {}
-        for name, field in parent_type.fields.items():
-            plain = _plain(field)
-            if plain is not None:
-                plans[name] = plain
-    return plans
+from api.core import plans
+from api.core.fields import GENERIC, Direct, plain_fields, read_plain
 
 
 class OmniExecutionContext(StrawberryGraphQLCoreExecutionContext):
     # Off: every field takes graphql-core's path (the differential test compares both).
     fast_fields = True
+    # Off: no compiled plans (api/core/plans.py); `Settings.compiled_plans` is the setting.
+    compiled_plans = True
+    # On: every compiled query also runs generically and differences are recorded (tests).
+    check_plans = False
+    # Arguments using variables, worked out once per request per field node of a plan.
+    plan_arguments: dict[int, dict[str, Any]]
+
+    def execute_operation(self, serially: bool | None = None) -> Any:
+        plan = self._plan() if serially is None else None
+        if plan is None:
+            return super().execute_operation(serially)
+        self.plan_arguments = {}
+        result = plans.execute_plan(self, plan)
+        return plans.checked(self, result) if self.check_plans else result
+
+    def _plan(self) -> plans.ObjectPlan | None:
+        manager = self.middleware_manager
+        if not (self.compiled_plans and self.fast_fields) or self.abort_signal is not None:
+            return None
+        if manager is not None and manager.middlewares:
+            return None
+        settings = getattr(self.context_value, "settings", None)
+        if settings is not None and not settings.compiled_plans:
+            return None
+        return plans.plan_for(self)
 
     def execute_fields(
         self,
@@ -104,22 +95,10 @@ class OmniExecutionContext(StrawberryGraphQLCoreExecutionContext):
             for response_name, field_details_list in grouped_field_set.items():
                 fast = plain.get(field_details_list[0].node.name.value)
                 if fast is not None:
-                    attribute, serialize, non_null = fast
-                    try:
-                        value = getattr(source_value, attribute, _MISSING)
-                    except Exception:  # the generic path reports it, located
-                        value = _MISSING
-                    if value is None and not non_null:
-                        results[response_name] = None
+                    value = read_plain(source_value, *fast)
+                    if value is not GENERIC:
+                        results[response_name] = value
                         continue
-                    if value is not None and value is not _MISSING:
-                        try:
-                            serialized = serialize(value)
-                        except Exception:  # the generic path reports it, located
-                            serialized = None
-                        if serialized is not None and serialized is not Undefined:
-                            results[response_name] = serialized
-                            continue
                 result = self.execute_field(
                     parent_type,
                     source_value,
@@ -137,17 +116,7 @@ class OmniExecutionContext(StrawberryGraphQLCoreExecutionContext):
             raise
         if not awaitable_fields:
             return results
-        return self._gather(results, awaitable_fields)
-
-    async def _gather(self, results: dict[str, Any], awaitable_fields: list[str]) -> Any:
-        # As graphql-core's own `execute_fields` ends.
-        if len(awaitable_fields) == 1:
-            field = awaitable_fields[0]
-            results[field] = await results[field]
-        else:
-            awaited = await gather_with_cancel(*(results[f] for f in awaitable_fields))
-            results.update(zip(awaitable_fields, awaited, strict=True))
-        return results
+        return plans.gather_fields(results, awaitable_fields)
 
 
 # Arguments whose value graphql-core already gives as the resolver wants it.
@@ -190,6 +159,8 @@ def _lean(field: GraphQLField, info_class: Any, names_of: Any) -> Any:
             arguments[info_name] = info_class(_raw_info=info, _field=definition)
         return func(source, **arguments) if takes_self else func(**arguments)
 
+    # What a compiled plan needs to make the same call itself (api/core/plans.py).
+    lean.direct = Direct(func, takes_self, names, info_name, info_class, definition)  # type: ignore[attr-defined]
     return lean
 
 

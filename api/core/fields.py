@@ -1,0 +1,139 @@
+"""Which fields of an object type are plain attribute reads, worked out once per type.
+
+A field whose strawberry definition is "basic" (no resolver, no arguments, no extensions or
+permissions, the default `getattr`) and whose type is a scalar or an enum can be read and
+serialised directly by the executor (api/core/execution.py, api/core/plans.py).
+"""
+
+from __future__ import annotations
+
+import enum
+from typing import Any, NamedTuple
+
+from graphql import (
+    GraphQLEnumType,
+    GraphQLNonNull,
+    GraphQLObjectType,
+    GraphQLScalarType,
+    Undefined,
+)
+from strawberry.schema.schema_converter import GraphQLCoreConverter
+from strawberry.types.field import StrawberryField
+
+# (attribute, serialize, non-null) by field name, per object type.
+Plain = tuple[str, Any, bool]
+_plans: dict[GraphQLObjectType, dict[str, Plain]] = {}
+
+
+def _plain(field: Any) -> Plain | None:
+    definition = (field.extensions or {}).get(GraphQLCoreConverter.DEFINITION_BACKREF)
+    if not isinstance(definition, StrawberryField) or not definition.is_basic_field:
+        return None
+    if definition.arguments or definition.permission_classes or field.args:
+        return None
+    if definition.default_resolver is not getattr:
+        return None
+    kind = field.type
+    non_null = isinstance(kind, GraphQLNonNull)
+    if non_null:
+        kind = kind.of_type
+    if not isinstance(kind, GraphQLScalarType | GraphQLEnumType):
+        return None
+    return definition.python_name, remembered(kind, kind.serialize), non_null
+
+
+def plain_fields(parent_type: GraphQLObjectType) -> dict[str, Plain]:
+    """The fields of a type that can be read directly, worked out once per type."""
+    plans = _plans.get(parent_type)
+    if plans is None:
+        plans = _plans[parent_type] = {}
+        for name, field in parent_type.fields.items():
+            plain = _plain(field)
+            if plain is not None:
+                plans[name] = plain
+    return plans
+
+
+# What `read_plain` answers when the generic path must take the field.
+GENERIC: Any = object()
+_MISSING: Any = object()
+
+
+def read_plain(source: Any, attribute: str, serialize: Any, non_null: bool) -> Any:
+    """The field's serialised value, or GENERIC whenever the read is not plainly fine (the
+    attribute is missing or raises, a non-null field is None, serialising fails or gives
+    nothing): graphql-core's path then produces exactly its value or its error."""
+    try:
+        value = getattr(source, attribute, _MISSING)
+    except Exception:  # the generic path reports it, located
+        return GENERIC
+    if value is None:
+        return GENERIC if non_null else None
+    if value is _MISSING:
+        return GENERIC
+    try:
+        serialized = serialize(value)
+    except Exception:  # the generic path reports it, located
+        return GENERIC
+    if serialized is None or serialized is Undefined:
+        return GENERIC
+    return serialized
+
+
+def basic_attribute(field: Any) -> str | None:
+    """The attribute a field of any type reads when it is strawberry's basic field (no
+    resolver, no arguments, the default `getattr`): strawberry then calls
+    `getattr(source, name)` without looking at the ResolveInfo."""
+    definition = (field.extensions or {}).get(GraphQLCoreConverter.DEFINITION_BACKREF)
+    if not isinstance(definition, StrawberryField) or not definition.is_basic_field:
+        return None
+    if definition.arguments or definition.permission_classes or field.args:
+        return None
+    if definition.default_resolver is not getattr or definition.base_resolver is not None:
+        return None
+    if not getattr(field.resolve, "_is_default", False):
+        return None
+    return definition.python_name
+
+
+def ignores_info(is_type_of: Any) -> bool:
+    """Whether an object type's `is_type_of` is strawberry's own, which never reads the
+    ResolveInfo it is given (an isinstance check on the type's class)."""
+    return getattr(is_type_of, "__module__", "") == GraphQLCoreConverter.__module__ and (
+        getattr(is_type_of, "__name__", "") == "is_type_of"
+    )
+
+
+class Direct(NamedTuple):
+    """How a lean resolver calls its method: `func(source, **arguments)` when `takes_self`,
+    arguments renamed by `names` (GraphQL name to Python name), and strawberry's Info under
+    `info_name` when the method takes one."""
+
+    func: Any
+    takes_self: bool
+    names: dict[str, str]
+    info_name: str | None
+    info_class: Any
+    definition: StrawberryField
+
+
+def remembered(kind: Any, coerce: Any) -> Any:
+    """`coerce` (an output coercion of `kind`), remembering what it gave for each member of
+    an enum: strawberry's enum types look a member up by scanning all their values, once
+    per field of every answer. Anything else is coerced every time."""
+    if not isinstance(kind, GraphQLEnumType):
+        return coerce
+    # By member, with its class: members of two str enums can be equal.
+    names: dict[Any, tuple[type, Any]] = {}
+
+    def coerce_enum(value: Any) -> Any:
+        if isinstance(value, enum.Enum):
+            known = names.get(value)
+            if known is not None and known[0] is type(value):
+                return known[1]
+            name = coerce(value)
+            names[value] = (type(value), name)
+            return name
+        return coerce(value)
+
+    return coerce_enum

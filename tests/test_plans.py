@@ -1,0 +1,269 @@
+"""Compiled plans (api/core/plans.py) answer exactly what graphql-core's generic executor
+answers: for generated documents over the catalog, stores, membership, carts and orders
+(aliases, fragments, inline fragments, merged fields, `@include`/`@skip`, variables, and
+the errors of fields the viewer may not read), and they are really used, once compiled.
+Every query of the rest of the suite is compared too (tests/conftest.py)."""
+
+from __future__ import annotations
+
+import random
+from typing import Any
+
+import pytest
+from graphql import (
+    GraphQLBoolean,
+    GraphQLEnumType,
+    GraphQLID,
+    GraphQLInt,
+    GraphQLInterfaceType,
+    GraphQLNonNull,
+    GraphQLObjectType,
+    GraphQLUnionType,
+    get_named_type,
+    is_leaf_type,
+)
+
+from api.core import plans
+from api.core.execution import OmniExecutionContext
+from api.schema import schema
+from tests.conftest import client_for, gql
+from tests.people import gid, register
+from tests.test_checkout import store_with_stock
+from tests.test_pickup import place
+
+SCHEMA = schema._schema
+SECRET = "test-secret-" + "x" * 32
+
+
+class Document:
+    """One generated operation: its selections, fragments and the variables it uses."""
+
+    def __init__(self, rng: random.Random) -> None:
+        self.rng = rng
+        self.fragments: list[str] = []
+        self.used: set[str] = set()
+
+    def arguments(self, field: Any) -> str | None:
+        """Values for the field's required arguments, or None when it needs one we cannot
+        make up (the generator then leaves the field out)."""
+        given = []
+        for name, argument in field.args.items():
+            if not isinstance(argument.type, GraphQLNonNull) or argument.default_value is not None:
+                continue
+            kind = argument.type.of_type
+            if kind is GraphQLID and ("store" in name.lower() or "location" in name.lower()):
+                self.used.add("store")
+                given.append(f"{name}: $store")
+            elif kind is GraphQLInt:
+                given.append(f"{name}: 2")
+            elif kind is GraphQLBoolean:
+                given.append(f"{name}: true")
+            elif isinstance(kind, GraphQLEnumType):
+                given.append(f"{name}: {next(iter(kind.values))}")
+            else:
+                return None
+        if "first" in field.args and "first" not in " ".join(given) and self.rng.random() < 0.7:
+            given.append("first: 2")
+        return f"({', '.join(given)})" if given else ""
+
+    def condition(self) -> str:
+        roll = self.rng.random()
+        if roll < 0.08:
+            self.used.add("yes")
+            return " @include(if: $yes)"
+        if roll < 0.14:
+            self.used.add("no")
+            return " @skip(if: $no)"
+        if roll < 0.18:
+            self.used.add("no")
+            return " @include(if: $no)"
+        if roll < 0.20:
+            return " @skip(if: true)"
+        return ""
+
+    def select(self, kind: Any, depth: int) -> str:
+        named = get_named_type(kind)
+        rng = self.rng
+        if isinstance(named, GraphQLInterfaceType | GraphQLUnionType):
+            parts = ["__typename"]
+            for possible in SCHEMA.get_possible_types(named)[:4]:
+                parts.append(f"... on {possible.name} {{ {self.select(possible, depth)} }}")
+            return " ".join(parts)
+        assert isinstance(named, GraphQLObjectType | GraphQLInterfaceType)
+        fields = list(named.fields.items())
+        rng.shuffle(fields)
+        parts = []
+        for name, field in fields:
+            if len(parts) >= rng.randint(2, 6):
+                break
+            arguments = self.arguments(field)
+            if arguments is None:
+                continue
+            inner = get_named_type(field.type)
+            if is_leaf_type(inner):
+                sub = ""
+            elif depth >= 3:
+                continue
+            else:
+                sub = " { " + self.select(inner, depth + 1) + " }"
+            alias = f"a{len(parts)}_{name}: " if rng.random() < 0.25 else ""
+            part = f"{alias}{name}{arguments}{self.condition()}{sub}"
+            if sub and rng.random() < 0.1:  # the same field again: its selections merge
+                part += f" {alias}{name}{arguments} {{ __typename }}"
+            roll = rng.random()
+            if roll < 0.12:
+                part = f"... on {named.name}{self.condition()} {{ {part} }}"
+            elif roll < 0.24:
+                fragment = f"F{len(self.fragments)}"
+                self.fragments.append(f"fragment {fragment} on {named.name} {{ {part} }}")
+                part = f"...{fragment}"
+            parts.append(part)
+        if rng.random() < 0.2:
+            parts.append("__typename")
+        return " ".join(parts) or "__typename"
+
+    def text(self, root: str, variables: dict[str, str]) -> str:
+        declared = ", ".join(f"${name}: {variables[name]}" for name in sorted(self.used))
+        head = f"query Generated({declared})" if declared else "query Generated"
+        return "\n".join([f"{head} {{ {root} }}", *self.fragments])
+
+
+VARIABLE_TYPES = {"store": "ID!", "yes": "Boolean!", "no": "Boolean!", "cart": "ID!"}
+VARIABLE_TYPES |= {"order": "ID!", "slug": "String!", "node": "ID!"}
+
+# Root fields, the type under them, and the variables they need.
+ROOTS: list[tuple[str, str, tuple[str, ...]]] = [
+    ("products(first: 3) { totalCount nodes { SEL } }", "Product", ()),
+    ("product(slug: $slug) { SEL }", "Product", ("slug",)),
+    ('productVariant(sku: "none") { SEL }', "ProductVariant", ()),
+    ("stores(first: 3) { edges { cursor node { SEL } } }", "Location", ()),
+    ("categories(topLevelOnly: true) { SEL }", "Category", ()),
+    ("membershipTiers { SEL }", "MembershipTier", ()),
+    ("promotions { SEL }", "Promotion", ()),
+    ("me { SEL }", "Customer", ()),
+    ("cart(id: $cart) { SEL }", "Cart", ("cart",)),
+    ("order(id: $order) { SEL }", "Order", ("order",)),
+    ("node(id: $node) { SEL }", "Node", ("node",)),
+]
+
+
+def generated(seed: int, per_root: int) -> list[tuple[str, set[str]]]:
+    rng = random.Random(seed)
+    documents = []
+    for root, type_name, needs in ROOTS:
+        for _ in range(per_root):
+            document = Document(rng)
+            document.used.update(needs)
+            selection = document.select(SCHEMA.get_type(type_name), 1)
+            text = document.text(root.replace("SEL", selection), VARIABLE_TYPES)
+            documents.append((text, document.used))
+    return documents
+
+
+@pytest.fixture
+def executors(monkeypatch):
+    """Switch between compiled plans and the generic executor; count plan executions."""
+    monkeypatch.setattr(OmniExecutionContext, "check_plans", False)
+    runs = {"compiled": 0}
+    original = plans.execute_plan
+
+    def counted(ex: Any, plan: Any) -> Any:
+        runs["compiled"] += 1
+        return original(ex, plan)
+
+    monkeypatch.setattr(plans, "execute_plan", counted)
+
+    def use(compiled: bool) -> dict[str, int]:
+        monkeypatch.setattr(OmniExecutionContext, "compiled_plans", compiled)
+        return runs
+
+    return use
+
+
+async def test_generated_documents_answer_as_graphql_core(engine, executors):
+    async with client_for(engine, secret_key=SECRET) as client:
+        customer = await register(client)
+        variant, store, _ = await store_with_stock(engine)
+        order = await place(client, variant, store, customer)
+        cart = await gql(
+            client,
+            """mutation($l: [CartLineInput!]!) { cartCreate(input: {lines: $l}) {
+                cart { id } } }""",
+            {"l": [{"variantId": gid("ProductVariant", variant), "quantity": 1}]},
+            customer.headers,
+        )
+        values = {
+            "store": gid("Location", store),
+            "yes": True,
+            "no": False,
+            "cart": cart["data"]["cartCreate"]["cart"]["id"],
+            "order": order["id"],
+            "slug": "ao-thun-cotton-co-tron",
+            "node": gid("Product", 1),
+        }
+        documents = generated(seed=13, per_root=7)
+        answered = errors = 0
+        for text, used in documents:
+            variables = {name: values[name] for name in used}
+            for headers in (customer.headers, None):
+                answers = []
+                for compiled in (True, False):
+                    runs = executors(compiled)
+                    before = runs["compiled"]
+                    result = await gql(client, text, variables, headers)
+                    if "data" in result and not compiled:
+                        assert runs["compiled"] == before  # off means off
+                    answers.append({k: v for k, v in result.items() if k != "extensions"})
+                assert answers[0] == answers[1], text
+                answered += answers[0].get("data") is not None
+                errors += bool(answers[0].get("errors"))
+        # The generated set exercises answers and errors alike, through the plans.
+        assert answered > len(documents), (answered, len(documents))
+        assert errors > 10, errors
+        assert runs["compiled"] >= answered
+
+
+async def test_plans_are_compiled_once_and_the_setting_turns_them_off(
+    engine, executors, monkeypatch
+):
+    query = """query($s: String!, $with: Boolean!) { product(slug: $s) {
+        name sku: slug @include(if: $with) variants { sku } } }"""
+    variables = {"s": "ao-thun-cotton-co-tron", "with": True}
+    plans.clear()
+    async with client_for(engine) as client:
+        runs = executors(True)
+        compiled: list[Any] = []
+        original = plans._compile_root
+
+        def counted(ex: Any) -> Any:
+            compiled.append(ex)
+            return original(ex)
+
+        monkeypatch.setattr(plans, "_compile_root", counted)
+        first = await gql(client, query, variables)
+        second = await gql(client, query, variables)
+        # Another value of a condition is another plan; other variables are not.
+        without = await gql(client, query, {**variables, "with": False})
+        await gql(client, query, {"s": "khong-co", "with": True})
+        assert first == second and "sku" in first["data"]["product"]
+        assert "sku" not in without["data"]["product"]
+        assert len(compiled) == 2
+        assert runs["compiled"] == 4
+    async with client_for(engine, compiled_plans=False) as client:
+        assert await gql(client, query, variables) == first
+        assert runs["compiled"] == 4
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "mutation { __typename }",
+        "{ __schema { queryType { name } } }",
+        '{ __type(name: "Product") { name } }',
+    ],
+)
+async def test_what_is_not_compiled_runs_generically(engine, executors, query):
+    async with client_for(engine) as client:
+        runs = executors(True)
+        await gql(client, query)
+        assert runs["compiled"] == 0
