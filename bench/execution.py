@@ -64,6 +64,16 @@ def py_spy() -> str | None:
     return str(beside) if beside.exists() else shutil.which("py-spy")
 
 
+def start_sampler(command: list[str]) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def stop_sampler(process: subprocess.Popen[bytes], output: str) -> str:
+    process.send_signal(signal.SIGINT)
+    process.wait(timeout=30)
+    return Path(output).read_text()
+
+
 async def sampled(work: Any) -> dict[str, int]:
     """Own-time samples by function ("name (file:line)") while `work` runs: from py-spy
     when it is installed (little overhead), else from cProfile (call counts inflate it)."""
@@ -78,15 +88,13 @@ async def sampled(work: Any) -> dict[str, int]:
     with tempfile.NamedTemporaryFile(suffix=".txt") as out:
         command = [spy, "record", "--pid", str(os.getpid()), "--rate", "500", "--format"]
         command += ["raw", "--output", out.name, "--nonblocking"]
-        spy_process = await asyncio.create_subprocess_exec(
-            *command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-        )
+        # Started, stopped and read by plain functions: asyncio's subprocesses and threads
+        # would add a thread to this process, whose waiting py-spy may count as CPU.
+        spy_process = start_sampler(command)
         await asyncio.sleep(1.0)  # py-spy attaches
         await work()
-        spy_process.send_signal(signal.SIGINT)
-        await asyncio.wait_for(spy_process.wait(), 30)
+        raw = stop_sampler(spy_process, out.name)
         samples: dict[str, int] = defaultdict(int)
-        raw = await asyncio.to_thread(Path(out.name).read_text)
         for line in raw.splitlines():
             stack, _, count = line.rpartition(" ")
             if stack and count.isdigit():

@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from contextvars import ContextVar
 from typing import Any
 
+import orjson
 from sqlalchemy import BigInteger, ColumnElement, MetaData, any_, literal
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
@@ -67,6 +68,9 @@ def create_engine(
         # asyncpg's statement cache already avoids re-parsing; keep JIT off because
         # PostgreSQL's JIT costs more than it saves on short OLTP queries.
         connect_args={"server_settings": server_settings, "timeout": connect_timeout_s},
+        # jsonb columns (variant options, product attributes and images) come back on every
+        # catalog row: orjson reads them several times faster than the json module.
+        json_deserializer=orjson.loads,
     )
 
 
