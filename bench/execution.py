@@ -3,6 +3,7 @@
 In one process, on the demo data: the benchmark's listing document (bench/catalog.py) is
 sent through the real ASGI app (httpx, no socket) with compiled plans off and on, in
 alternating rounds (A, B, A, B …), and the process CPU per request is printed for each.
+Copied into a checkout from before compiled plans, it measures that code ("today").
 Then one more round of each, sampled by py-spy (the `dev` extra), splits the best round's
 CPU per request by layer: the executor (graphql-core, strawberry's execution and field
 machinery, api/core/execution.py and api/core/plans.py), Omni's resolvers and domain code,
@@ -121,7 +122,18 @@ async def probe(args: argparse.Namespace, url: str) -> None:
 
     from api.app import create_app
     from api.config import Budget, Budgets, Settings
-    from api.core.execution import OmniExecutionContext
+
+    try:
+        from api.core.execution import OmniExecutionContext
+    except ImportError:  # a tree from before compiled plans: it has one mode
+        OmniExecutionContext = None
+    planned = hasattr(OmniExecutionContext, "compiled_plans")
+    modes = ["generic", "compiled"] if planned else ["today"]
+
+    def use(mode: str) -> None:
+        if planned:
+            OmniExecutionContext.compiled_plans = mode == "compiled"  # type: ignore[union-attr]
+
     from bench.catalog import LISTING_QUERY, global_id
     from domain.db import create_engine
     from domain.seed.demo import load_demo_data
@@ -157,28 +169,28 @@ async def probe(args: argparse.Namespace, url: str) -> None:
                 collecting["ms"] += (time.process_time() - collecting["started"]) * 1000
 
         gc.callbacks.append(on_gc)
-        garbage: dict[bool, list[float]] = {False: [], True: []}
+        garbage: dict[str, list[float]] = {mode: [] for mode in modes}
 
-        async def run(compiled: bool, requests: int) -> float:
-            OmniExecutionContext.compiled_plans = compiled
+        async def run(mode: str, requests: int) -> float:
+            use(mode)
             start = time.process_time()
             collecting["ms"] = 0.0
             for _ in range(requests):
                 response = await client.post("/graphql", json=body)
                 # Not decoded: the client's JSON parsing is not the server's CPU.
                 assert response.status_code == 200 and b'"errors"' not in response.content
-            garbage[compiled].append(collecting["ms"] / requests)
+            garbage[mode].append(collecting["ms"] / requests)
             return (time.process_time() - start) * 1000 / requests
 
         first = await client.post("/graphql", json=body)
         products = len(first.json()["data"]["products"]["edges"])
         fields = json.dumps(first.json()).count('":')
-        await run(False, 50)
-        await run(True, 50)
-        figures: dict[bool, list[float]] = {False: [], True: []}
+        for mode in modes:
+            await run(mode, 50)
+        figures: dict[str, list[float]] = {mode: [] for mode in modes}
         for _ in range(args.rounds):
-            for compiled in (False, True):
-                figures[compiled].append(await run(compiled, args.requests))
+            for mode in modes:
+                figures[mode].append(await run(mode, args.requests))
         print(
             f"Listing page: {products} products, {fields} response fields, "
             f"{len(first.content):,} bytes; {args.rounds} rounds of {args.requests} requests "
@@ -186,38 +198,36 @@ async def probe(args: argparse.Namespace, url: str) -> None:
         )
         print()
         print(f"{'mode':<10} {'CPU ms/request by round':<40} {'best':>7} {'of it GC':>9}")
-        for compiled, values in figures.items():
-            name = "compiled" if compiled else "generic"
+        for mode, values in figures.items():
             rounds = " ".join(f"{v:6.2f}" for v in values)
-            collected = min(garbage[compiled][-len(values) :])
-            print(f"{name:<10} {rounds:<40} {min(values):7.2f} {collected:9.2f}")
+            collected = min(garbage[mode][-len(values) :])
+            print(f"{mode:<10} {rounds:<40} {min(values):7.2f} {collected:9.2f}")
         print()
         print("Where the CPU of a request goes, by layer (ms, split by sampling the best round's")
         print(f"figure; sampler: {'py-spy' if py_spy() else 'cProfile'}):")
         names = [layer for layer, _ in LAYERS] + ["other"]
         print(f"{'mode':<10} " + " ".join(f"{name:>10}" for name in names))
         tops = []
-        for compiled in (False, True):
-            OmniExecutionContext.compiled_plans = compiled
-            samples = await sampled(lambda c=compiled: run(c, args.requests))  # type: ignore[misc]
+        for mode in modes:
+            samples = await sampled(lambda m=mode: run(m, args.requests))  # type: ignore[misc]
             total = sum(samples.values()) or 1
-            best = min(figures[compiled])
+            best = min(figures[mode])
             by_layer: dict[str, float] = defaultdict(float)
             for frame, count in samples.items():
                 by_layer[layer_of(frame)] += count
             cells = " ".join(f"{by_layer[name] / total * best:10.2f}" for name in names)
-            print(f"{'compiled' if compiled else 'generic':<10} {cells}")
-            tops.append((compiled, samples, total, best))
-        for compiled, samples, total, best in tops if args.top else ():
+            print(f"{mode:<10} {cells}")
+            tops.append((mode, samples, total, best))
+        for mode, samples, total, best in tops if args.top else ():
             print()
-            print(f"{'compiled' if compiled else 'generic'}: top functions (ms/request, own time)")
+            print(f"{mode}: top functions (ms/request, own time)")
             frames = sorted(samples.items(), key=lambda kv: -kv[1])
             if args.top_layer:
                 frames = [(f, c) for f, c in frames if layer_of(f) == args.top_layer]
             for frame, count in frames[: args.top]:
                 name = frame.rpartition(" (")[0]
                 print(f"  {count / total * best:6.3f}  {name} ({where(frame)}")
-        OmniExecutionContext.compiled_plans = True
+        use("compiled")
     await engine.dispose()
 
 

@@ -36,11 +36,11 @@ from graphql.pyutils import Path
 from strawberry import ID
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.schema.schema_converter import GraphQLCoreConverter
-from strawberry.types.base import StrawberryOptional
+from strawberry.types.base import StrawberryMaybe, StrawberryOptional
 from strawberry.types.field import StrawberryField
 
 from api.core import plans
-from api.core.fields import GENERIC, Direct, plain_fields, read_plain
+from api.core.fields import Direct, Irregular, plain_fields, read_plain, strawberry_wrappers
 
 
 class OmniExecutionContext(StrawberryGraphQLCoreExecutionContext):
@@ -51,7 +51,7 @@ class OmniExecutionContext(StrawberryGraphQLCoreExecutionContext):
     # On: every compiled query also runs generically and differences are recorded (tests).
     check_plans = False
     # Arguments using variables, worked out once per request per field node of a plan.
-    plan_arguments: dict[int, dict[str, Any]]
+    plan_arguments: dict[tuple[str, int], dict[str, Any]]
 
     def execute_operation(self, serially: bool | None = None) -> Any:
         plan = self._plan() if serially is None else None
@@ -71,6 +71,24 @@ class OmniExecutionContext(StrawberryGraphQLCoreExecutionContext):
         if settings is not None and not settings.compiled_plans:
             return None
         return plans.plan_for(self)
+
+    def complete_read(
+        self, parent_type: GraphQLObjectType, details: Any, path: Path, read: Irregular
+    ) -> Any:
+        """A plain field whose read was irregular, completed as `execute_field` completes
+        what a resolver returned or raised: graphql-core's value or located error."""
+        field_def = self.schema.get_field(parent_type, details[0].node.name.value)
+        assert field_def is not None  # a plain field is one of the type's
+        return_type = field_def.type
+        info = self.build_resolve_info(field_def, [d.node for d in details], parent_type, path)
+        try:
+            if read.error is not None:
+                raise read.error
+            # A scalar or an enum: completing it is never awaitable.
+            return self.complete_value(return_type, details, info, path, read.value, None)
+        except Exception as raw_error:
+            self.handle_field_error(raw_error, return_type, details, path)
+            return None
 
     def execute_fields(
         self,
@@ -94,18 +112,17 @@ class OmniExecutionContext(StrawberryGraphQLCoreExecutionContext):
         try:
             for response_name, field_details_list in grouped_field_set.items():
                 fast = plain.get(field_details_list[0].node.name.value)
+                field_path = Path(path, response_name, parent_type.name)
                 if fast is not None:
                     value = read_plain(source_value, *fast)
-                    if value is not GENERIC:
+                    if type(value) is not Irregular:
                         results[response_name] = value
                         continue
-                result = self.execute_field(
-                    parent_type,
-                    source_value,
-                    field_details_list,
-                    Path(path, response_name, parent_type.name),
-                    position_context,
-                )
+                    result = self.complete_read(parent_type, field_details_list, field_path, value)
+                else:
+                    result = self.execute_field(
+                        parent_type, source_value, field_details_list, field_path, None
+                    )
                 if result is not Undefined:
                     results[response_name] = result
                     if is_awaitable(result):
@@ -124,6 +141,8 @@ _PLAIN_ARGUMENTS = (str, int, float, bool, ID)
 
 
 def _plain_argument(kind: Any) -> bool:
+    if isinstance(kind, StrawberryMaybe):  # strawberry wraps the value in Some()
+        return False
     if isinstance(kind, StrawberryOptional):
         kind = kind.of_type
     return kind in _PLAIN_ARGUMENTS
@@ -152,7 +171,7 @@ def _lean(field: GraphQLField, info_class: Any, names_of: Any) -> Any:
     general = field.resolve
 
     def lean(source: Any, info: GraphQLResolveInfo[Any], **kwargs: Any) -> Any:
-        if not OmniExecutionContext.fast_fields:
+        if not OmniExecutionContext.fast_fields or strawberry_wrappers.get():
             return general(source, info, **kwargs)
         arguments = {names[name]: value for name, value in kwargs.items()}
         if info_name is not None:

@@ -8,6 +8,7 @@ serialised directly by the executor (api/core/execution.py, api/core/plans.py).
 from __future__ import annotations
 
 import enum
+from contextvars import ContextVar
 from typing import Any, NamedTuple
 
 from graphql import (
@@ -33,6 +34,8 @@ def _plain(field: Any) -> Plain | None:
         return None
     if definition.default_resolver is not getattr:
         return None
+    if getattr(field.resolve, "__name__", None) != "_get_basic_result":
+        return None  # exception handlers or extensions wrap the read
     kind = field.type
     non_null = isinstance(kind, GraphQLNonNull)
     if non_null:
@@ -54,29 +57,36 @@ def plain_fields(parent_type: GraphQLObjectType) -> dict[str, Plain]:
     return plans
 
 
-# What `read_plain` answers when the generic path must take the field.
-GENERIC: Any = object()
-_MISSING: Any = object()
+# Set while the check of compiled plans runs a query again: lean resolvers then take
+# strawberry's own wrappers, so that the second run is graphql-core and strawberry alone.
+strawberry_wrappers: ContextVar[bool] = ContextVar("strawberry_wrappers", default=False)
+
+
+class Irregular(NamedTuple):
+    """A plain read that is not plainly fine: what the attribute gave, or what it raised.
+    The executor completes it the generic way (`OmniExecutionContext.complete_read`), so
+    the field answers graphql-core's value or error without reading the attribute again."""
+
+    value: Any
+    error: Exception | None
 
 
 def read_plain(source: Any, attribute: str, serialize: Any, non_null: bool) -> Any:
-    """The field's serialised value, or GENERIC whenever the read is not plainly fine (the
+    """The field's serialised value, or an Irregular when the read is not plainly fine (the
     attribute is missing or raises, a non-null field is None, serialising fails or gives
-    nothing): graphql-core's path then produces exactly its value or its error."""
+    nothing)."""
     try:
-        value = getattr(source, attribute, _MISSING)
-    except Exception:  # the generic path reports it, located
-        return GENERIC
+        value = getattr(source, attribute)
+    except Exception as error:  # strawberry's basic resolver would raise the same
+        return Irregular(None, error)
     if value is None:
-        return GENERIC if non_null else None
-    if value is _MISSING:
-        return GENERIC
+        return Irregular(None, None) if non_null else None
     try:
         serialized = serialize(value)
-    except Exception:  # the generic path reports it, located
-        return GENERIC
+    except Exception:  # completing it again reports the error, located
+        return Irregular(value, None)
     if serialized is None or serialized is Undefined:
-        return GENERIC
+        return Irregular(value, None)
     return serialized
 
 
@@ -91,7 +101,9 @@ def basic_attribute(field: Any) -> str | None:
         return None
     if definition.default_resolver is not getattr or definition.base_resolver is not None:
         return None
-    if not getattr(field.resolve, "_is_default", False):
+    # strawberry's `_get_basic_result`: with exception handlers it wraps the read instead.
+    resolve = field.resolve
+    if not getattr(resolve, "_is_default", False) or resolve.__name__ != "_get_basic_result":
         return None
     return definition.python_name
 

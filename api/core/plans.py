@@ -69,13 +69,14 @@ from graphql.execution.values import get_argument_values
 from graphql.pyutils import Path, RefMap, gather_with_cancel, is_iterable
 
 from api.core.fields import (
-    GENERIC,
     Direct,
+    Irregular,
     basic_attribute,
     ignores_info,
     plain_fields,
     read_plain,
     remembered,
+    strawberry_wrappers,
 )
 from domain.db import current_counter
 
@@ -117,7 +118,7 @@ class _Family:
         self.plans: dict[tuple[Any, ...], Any] = {}
 
 
-_families: OrderedDict[tuple[str, str | None], Any] = OrderedDict()
+_families: OrderedDict[tuple[int, str, str | None], Any] = OrderedDict()
 
 
 def clear() -> None:
@@ -131,7 +132,11 @@ def plan_for(ex: OmniExecutionContext) -> ObjectPlan | None:
     operation = ex.operation
     if operation.operation is not OperationType.QUERY or operation.loc is None:
         return None
-    key = (operation.loc.source.body, operation.name.value if operation.name else None)
+    key = (
+        id(ex.schema),
+        operation.loc.source.body,
+        operation.name.value if operation.name else None,
+    )
     family = _families.get(key)
     if family is None:
         family = _scan(ex)
@@ -231,7 +236,12 @@ def _field(
     plain = plain_fields(parent_type).get(field_name)
     if plain is not None:
         attribute, serialize, non_null = plain
-        return (response_name, _PLAIN, attribute, serialize, non_null, generic)
+
+        def complete_read(ex: Any, path: Path | None, read: Irregular) -> Any:
+            field_path = Path(path, response_name, type_name)
+            return ex.complete_read(parent_type, details, field_path, read)
+
+        return (response_name, _PLAIN, attribute, serialize, non_null, complete_read)
 
     return_type = field_def.type
     nodes = to_nodes(details)
@@ -248,7 +258,9 @@ def _field(
             )
         except Exception:  # raised again, located, at execution
             static_args = None
-    node_id = id(node)
+    # Per request, by field node and parent type: runtime types of one abstract selection
+    # share the node but may define the field's arguments differently.
+    arguments_key = (type_name, id(node))
     # How the resolver is called: an attribute read (strawberry's basic fields of object and
     # list types), the method of a lean resolver (api/core/execution.py), or the resolver.
     read = basic_attribute(field_def)
@@ -291,9 +303,9 @@ def _field(
                 args = static_args
                 if args is None:
                     cache = ex.plan_arguments
-                    args = cache.get(node_id)
+                    args = cache.get(arguments_key)
                     if args is None:
-                        args = cache[node_id] = get_argument_values(
+                        args = cache[arguments_key] = get_argument_values(
                             field_def, node, ex.variable_values, None, ex.hide_suggestions
                         )
                 if direct is None:
@@ -378,10 +390,10 @@ def run_object(ex: Any, plan: ObjectPlan, source: Any, path: Path | None) -> Any
             response_name, kind = entry[0], entry[1]
             if kind == _PLAIN:
                 value = read_plain(source, entry[2], entry[3], entry[4])
-                if value is not GENERIC:
+                if type(value) is not Irregular:
                     results[response_name] = value
                     continue
-                result = entry[5](ex, source, path)
+                result = entry[5](ex, path, value)
             elif kind == _CONSTANT:
                 results[response_name] = entry[2]
                 continue
@@ -657,11 +669,13 @@ async def checked(ex: OmniExecutionContext, compiled: Any) -> Any:
     if second_run is not None:
         clone.context_value = second_run()
     token = current_counter.set(None)  # the second run is not the request's
+    wrappers = strawberry_wrappers.set(True)  # and it calls resolvers as strawberry does
     try:
         generic = clone.execute_operation()
         if ex.is_awaitable(generic):
             generic = await generic
     finally:
+        strawberry_wrappers.reset(wrappers)
         current_counter.reset(token)
         if second_run is not None:
             await clone.context_value.close_second_run()
@@ -672,6 +686,6 @@ async def checked(ex: OmniExecutionContext, compiled: Any) -> Any:
     return compiled
 
 
-def _answer(result: ExecutionResult) -> tuple[str, list[str]]:
-    errors = [json.dumps(e.formatted, sort_keys=True) for e in result.errors or ()]
-    return json.dumps(result.data, sort_keys=True, default=str), sorted(errors)
+def _answer(result: ExecutionResult) -> str:
+    # Keys in order, errors in order: the answer as a client reads it.
+    return json.dumps([result.data, [e.formatted for e in result.errors or ()]])
