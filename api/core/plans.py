@@ -426,38 +426,35 @@ async def gather_fields(results: dict[str, Any], awaitable_fields: list[str]) ->
 def _completer(return_type: GraphQLOutputType, details: Any, site: Site) -> Complete:
     """A function completing values of `return_type`: graphql-core's `complete_value`,
     with the choice by type made once. `info` may be None where nothing reads it."""
+    # A non-null type is completed by its inner type's function, told to refuse null: as
+    # graphql-core's two steps, whose inner one gives None only for a null result.
+    non_null = None
     if isinstance(return_type, GraphQLNonNull):
-        return _non_null(_completer(return_type.of_type, details, site), site)
+        return_type, non_null = return_type.of_type, site
     if isinstance(return_type, GraphQLList):
-        return _list(return_type, details, site)
+        return _list(return_type, details, site, non_null)
     if isinstance(return_type, GraphQLAbstractType):
-        return _abstract(return_type, details)
+        return _abstract(return_type, details, non_null)
     if isinstance(return_type, GraphQLObjectType):
-        return _object(return_type, details)
-    return _leaf(return_type)
+        return _object(return_type, details, non_null)
+    return _leaf(return_type, non_null)
 
 
-def _non_null(inner: Complete, site: Site) -> Complete:
-    def complete(ex: Any, info: Any, path: Path, result: Any) -> Any:
-        if isinstance(result, Exception):
-            raise result
-        completed = inner(ex, info, path, result)
-        if completed is None:
-            msg = f"Cannot return null for non-nullable field {site}."
-            raise TypeError(msg)
-        return completed
-
-    return complete
+def _null(non_null: Site | None) -> None:
+    """What a null result completes to: null, or for a non-null field graphql-core's error."""
+    if non_null is not None:
+        msg = f"Cannot return null for non-nullable field {non_null}."
+        raise TypeError(msg)
 
 
-def _leaf(return_type: GraphQLLeafType) -> Complete:
+def _leaf(return_type: GraphQLLeafType, non_null: Site | None) -> Complete:
     coerce = remembered(return_type, return_type.coerce_output_value)
 
     def complete(ex: Any, info: Any, path: Path, result: Any) -> Any:
         if isinstance(result, Exception):
             raise result
         if result is None or result is Undefined:
-            return None
+            return _null(non_null)
         coerced = coerce(result)
         if coerced is Undefined or coerced is None:
             return Executor.complete_leaf_value(return_type, result)  # raises its error
@@ -466,7 +463,9 @@ def _leaf(return_type: GraphQLLeafType) -> Complete:
     return complete
 
 
-def _list(return_type: GraphQLList[Any], details: Any, site: Site) -> Complete:
+def _list(
+    return_type: GraphQLList[Any], details: Any, site: Site, non_null: Site | None
+) -> Complete:
     item_type = return_type.of_type
     complete_item = _completer(item_type, details, site)
 
@@ -482,7 +481,7 @@ def _list(return_type: GraphQLList[Any], details: Any, site: Site) -> Complete:
         if isinstance(result, Exception):
             raise result
         if result is None or result is Undefined:
-            return None
+            return _null(non_null)
         if ex.is_async_iterable(result):
             info = site.info(ex, info, path)
             return ex.complete_list_value(return_type, details, info, path, result, None)
@@ -540,7 +539,7 @@ async def _gather_items(results: list[Any], indices: list[int]) -> list[Any]:
     return results
 
 
-def _object(return_type: GraphQLObjectType, details: Any) -> Complete:
+def _object(return_type: GraphQLObjectType, details: Any, non_null: Site | None = None) -> Complete:
     plans: list[ObjectPlan] = []  # compiled on the first value
 
     def sub_plan(ex: Any) -> ObjectPlan | None:
@@ -581,7 +580,7 @@ def _object(return_type: GraphQLObjectType, details: Any) -> Complete:
         if isinstance(result, Exception):
             raise result
         if result is None or result is Undefined:
-            return None
+            return _null(non_null)
         if return_type.is_type_of:
             is_type_of = return_type.is_type_of(result, info)
             if ex.is_awaitable(is_type_of):
@@ -593,7 +592,7 @@ def _object(return_type: GraphQLObjectType, details: Any) -> Complete:
     return complete
 
 
-def _abstract(return_type: GraphQLAbstractType, details: Any) -> Complete:
+def _abstract(return_type: GraphQLAbstractType, details: Any, non_null: Site | None) -> Complete:
     by_type: dict[GraphQLObjectType, Complete] = {}
 
     def complete_as(ex: Any, info: Any, path: Path, result: Any, runtime: Any) -> Any:
@@ -612,7 +611,7 @@ def _abstract(return_type: GraphQLAbstractType, details: Any) -> Complete:
         if isinstance(result, Exception):
             raise result
         if result is None or result is Undefined:
-            return None
+            return _null(non_null)
         resolve_type = return_type.resolve_type or ex.type_resolver
         runtime = resolve_type(result, info, return_type)
         if ex.is_awaitable(runtime):
