@@ -250,7 +250,14 @@ class OmniGraphQL(GraphQL[Context, None]):
         if operation is not None:
             context.db.read_only = True
         cache = self.cache
-        key = response_cache.key_of(request_data, operation, context, cache)
+        # A member's key needs their tier, read through the pricing loaders: what those read
+        # (the offer's next price change) belongs to the entry computed under that key.
+        reads = Reads()
+        token = current_reads.set(reads)
+        try:
+            key = await response_cache.key_of(request_data, operation, context, cache)
+        finally:
+            current_reads.reset(token)
         if key is None or cache is None:
             return await self._execute(*args)
         if not cache.live:
@@ -269,7 +276,6 @@ class OmniGraphQL(GraphQL[Context, None]):
         cache.misses += 1
         ticket = cache.ticket()
         future = cache.lead(key)
-        reads = Reads()
         token = current_reads.set(reads)
         stored = None
         try:

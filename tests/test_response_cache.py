@@ -17,12 +17,13 @@ from typing import Any
 
 import httpx
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from api.core.reads import Reads
 from api.response_cache.feed import APPLICATION_NAME
 from api.response_cache.store import EVERYTHING, Change, ResponseCache
 from domain.actors import StaffRole
+from domain.membership import ledger, spend
 from tests.conftest import client_for, gql, ok
 from tests.people import gid, make_staff, register, store_ids
 
@@ -205,19 +206,52 @@ async def test_hits_keys_and_who_is_cached(engine):
         # The channel never changes the answer, so it shares the key.
         kiosk = await gql(client, LISTING, variables, {"x-omni-channel": "KIOSK"})
         assert kiosk.response.headers["x-omni-cache"] == "hit"
-        # Staff and customers are never cached; nor are private fields or answers with errors.
+        # Staff are never cached; nor are private fields or answers with errors.
         admin = await make_staff(engine, client, StaffRole.ADMIN)
         staff = await gql(client, LISTING, variables, admin.headers)
-        customer = await register(client)
-        member = await gql(client, LISTING, variables, customer.headers)
-        for answer in (staff, member):
-            assert "x-omni-cache" not in answer.response.headers
+        assert "x-omni-cache" not in staff.response.headers
         me = await gql(client, "{ me { id } }")
         assert "x-omni-cache" not in me.response.headers
         bad = {"n": 5, "store": "not-an-id"}
         for _ in range(2):
             failed = await gql(client, LISTING, bad)
             assert failed.errors and failed.response.headers["x-omni-cache"] == "miss"
+
+
+async def test_members_share_entries_by_tier(engine):
+    """A member's catalog answer depends on their tier only: two members of one tier share
+    an entry, another tier has its own, and none is ever public for a CDN."""
+    async with await _cached_client(engine) as client:
+        store = gid("Location", sorted((await store_ids(engine)).values())[0])
+        variables = {"n": 5, "store": store}
+        anonymous = await gql(client, LISTING, variables)
+        first, second = await register(client), await register(client)
+        one = await gql(client, LISTING, variables, first.headers)
+        two = await gql(client, LISTING, variables, second.headers)
+        assert one.response.headers["x-omni-cache"] == "miss"  # not the anonymous entry
+        assert two.response.headers["x-omni-cache"] == "hit" and two.data == one.data
+        assert one.response.headers["cache-control"] == "private, no-store"
+        assert two.response.headers["cache-control"] == "private, no-store"
+        # A higher tier: its own entry, its own prices.
+        silver = await register(client)
+        async with AsyncSession(engine) as session:
+            membership = await ledger.membership_of(session, silver.id)
+            await spend.record_spend(session, membership.id, Decimal(6_000_000), datetime.now(UTC))
+            await session.commit()
+        tier = await ok(client, "{ me { membership { tier { code } } } }", headers=silver.headers)
+        assert tier["me"]["membership"]["tier"]["code"] == "SILVER"
+        richer = await gql(client, LISTING, variables, silver.headers)
+        again = await gql(client, LISTING, variables, silver.headers)
+        assert richer.response.headers["x-omni-cache"] == "miss"
+        assert again.response.headers["x-omni-cache"] == "hit" and again.data == richer.data
+
+        def prices(answer: Any) -> list[str]:
+            nodes = answer.data["products"]["nodes"]
+            return [v["price"]["amount"] for n in nodes for v in n["variants"]]
+
+        assert prices(richer) != prices(anonymous)
+        # A hit for a member still reads who they are, never the catalog.
+        assert two.sql_statements < one.sql_statements
 
 
 async def test_own_writes_evict_at_commit(engine):

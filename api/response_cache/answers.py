@@ -1,10 +1,13 @@
 """Which requests the response cache answers, under what key, and what a hit returns.
 
 Cacheable: a query whose root fields all read the public catalog (the rule of HTTP caching,
-api/http_cache.py), asked by nobody in particular or by a device without a customer
-session: what it returns depends only on the document, its variables and the price context
-(no tier, for those callers), never on the channel. Staff and customers are not cached.
-Only answers without errors are stored.
+api/http_cache.py), asked by anyone but staff: what it returns depends only on the
+document, its variables and the price context, never on the channel. The price context is
+no tier for anonymous callers and devices without a member, and the member's tier for a
+signed-in customer or a member identified at a kiosk or counter (looked up first, through
+the request's pricing loader, which the execution then reuses): two members of one tier
+share an entry. Staff (who see archived products) are not cached. Only answers without
+errors are stored.
 
 A hit costs nothing from the caller's budget (it costs the database nothing): its
 `extensions.cost` reports the price of the query and an actual cost of 0.
@@ -33,7 +36,7 @@ if TYPE_CHECKING:
 GRAPHQL_RESPONSE_JSON = "application/graphql-response+json"
 
 
-def key_of(
+async def key_of(
     request_data: Any,
     operation: OperationDefinitionNode | None,
     context: Context,
@@ -43,17 +46,23 @@ def key_of(
     if cache is None or operation is None or not isinstance(request_data, GraphQLRequestData):
         return None
     actor = context.actor
-    if actor.staff is not None or actor.customer_id is not None:
+    if actor.staff is not None:
         return None
     query, name = request_data.query, request_data.operation_name
     if not isinstance(query, str) or not selects_only_the_catalog(operation):
         return None
+    tier = None
+    if actor.customer_id is not None:
+        from api.pricing import loaders as pricing_loaders
+
+        viewer = await pricing_loaders.viewer.on(context).load(None)
+        tier = viewer.tier.id if viewer.tier is not None else None
     return (
         hashlib.sha256(query.encode()).digest(),
         name,
         orjson.dumps(request_data.variables or {}, option=orjson.OPT_SORT_KEYS),
         GRAPHQL_RESPONSE_JSON in context.request.headers.get("accept", ""),
-        None,  # the price context: no tier
+        tier,  # the price context
     )
 
 
