@@ -75,9 +75,12 @@ async def test_fields_after_expansion_are_limited(client):
 async def test_unused_fan_out_fragment_is_refused_too(client):
     """Validation looks at every fragment, used or not."""
     query = fan_out(30).replace("query { ...F0 }", "query { __typename }")
-    result, ms = await timed(client, query)
+    # New documents each try, the best of three: as in test_fragment_fan_out_is_refused_fast
+    # (a collection of the test process's own garbage once took 468 ms here).
+    tries = [await timed(client, f"# try {i}\n" + query) for i in range(3)]
+    result, ms = tries[0][0], min(t[1] for t in tries)
     assert result.error_codes() == ["QUERY_TOO_COMPLEX"]
-    assert ms < 50
+    assert ms < 50, ms
 
 
 async def test_fragment_cycle_is_refused(client):

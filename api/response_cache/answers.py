@@ -55,7 +55,12 @@ async def key_of(
     if actor.customer_id is not None:
         from api.pricing import loaders as pricing_loaders
 
-        viewer = await pricing_loaders.viewer.on(context).load(None)
+        try:
+            viewer = await pricing_loaders.viewer.on(context).load(None)
+        except Exception:
+            # Not cached, then: the execution meets the same failure (the loader keeps it)
+            # where the error policy answers it, e.g. 503 while the database is down.
+            return None
         tier = viewer.tier.id if viewer.tier is not None else None
     return (
         hashlib.sha256(query.encode()).digest(),
