@@ -112,16 +112,17 @@ class OmniExecutionContext(StrawberryGraphQLCoreExecutionContext):
         try:
             for response_name, field_details_list in grouped_field_set.items():
                 fast = plain.get(field_details_list[0].node.name.value)
-                field_path = Path(path, response_name, parent_type.name)
                 if fast is not None:
                     value = read_plain(source_value, *fast)
                     if type(value) is not Irregular:
                         results[response_name] = value
                         continue
+                    field_path = Path(path, response_name, parent_type.name)
                     result = self.complete_read(parent_type, field_details_list, field_path, value)
                 else:
+                    field_path = Path(path, response_name, parent_type.name)
                     result = self.execute_field(
-                        parent_type, source_value, field_details_list, field_path, None
+                        parent_type, source_value, field_details_list, field_path, position_context
                     )
                 if result is not Undefined:
                     results[response_name] = result

@@ -26,7 +26,10 @@ Plain = tuple[str, Any, bool]
 _plans: dict[GraphQLObjectType, dict[str, Plain]] = {}
 
 
-def _plain(field: Any) -> Plain | None:
+def basic_attribute(field: Any) -> str | None:
+    """The attribute a field of any type reads when it is strawberry's basic field (no
+    resolver, no arguments, the default `getattr`): strawberry then calls
+    `getattr(source, name)` without looking at the ResolveInfo."""
     definition = (field.extensions or {}).get(GraphQLCoreConverter.DEFINITION_BACKREF)
     if not isinstance(definition, StrawberryField) or not definition.is_basic_field:
         return None
@@ -34,15 +37,23 @@ def _plain(field: Any) -> Plain | None:
         return None
     if definition.default_resolver is not getattr:
         return None
+    # strawberry's `_get_basic_result`: with exception handlers it wraps the read instead.
     if getattr(field.resolve, "__name__", None) != "_get_basic_result":
-        return None  # exception handlers or extensions wrap the read
+        return None
+    return definition.python_name
+
+
+def _plain(field: Any) -> Plain | None:
+    attribute = basic_attribute(field)
+    if attribute is None:
+        return None
     kind = field.type
     non_null = isinstance(kind, GraphQLNonNull)
     if non_null:
         kind = kind.of_type
     if not isinstance(kind, GraphQLScalarType | GraphQLEnumType):
         return None
-    return definition.python_name, remembered(kind, kind.serialize), non_null
+    return attribute, remembered(kind, kind.serialize), non_null
 
 
 def plain_fields(parent_type: GraphQLObjectType) -> dict[str, Plain]:
@@ -88,24 +99,6 @@ def read_plain(source: Any, attribute: str, serialize: Any, non_null: bool) -> A
     if serialized is None or serialized is Undefined:
         return Irregular(value, None)
     return serialized
-
-
-def basic_attribute(field: Any) -> str | None:
-    """The attribute a field of any type reads when it is strawberry's basic field (no
-    resolver, no arguments, the default `getattr`): strawberry then calls
-    `getattr(source, name)` without looking at the ResolveInfo."""
-    definition = (field.extensions or {}).get(GraphQLCoreConverter.DEFINITION_BACKREF)
-    if not isinstance(definition, StrawberryField) or not definition.is_basic_field:
-        return None
-    if definition.arguments or definition.permission_classes or field.args:
-        return None
-    if definition.default_resolver is not getattr or definition.base_resolver is not None:
-        return None
-    # strawberry's `_get_basic_result`: with exception handlers it wraps the read instead.
-    resolve = field.resolve
-    if not getattr(resolve, "_is_default", False) or resolve.__name__ != "_get_basic_result":
-        return None
-    return definition.python_name
 
 
 def ignores_info(is_type_of: Any) -> bool:
