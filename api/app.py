@@ -30,6 +30,9 @@ from api.schema import LIST_SIZES, schema
 from domain.db import create_engine
 from domain.metadata import import_all_models
 
+# Allocations between two collections of the young generation in a served worker.
+YOUNG_GC_THRESHOLD = 20_000
+
 
 def create_app(settings: Settings | None = None, engine: AsyncEngine | None = None) -> Starlette:
     """The ASGI app. Pass an engine to share one (tests); else one is made from settings."""
@@ -93,6 +96,10 @@ def create_app(settings: Settings | None = None, engine: AsyncEngine | None = No
             # otherwise stalled a worker for ~100 ms every few dozen requests.
             gc.collect()
             gc.freeze()
+            # A listing page allocates ~40k tracked objects that die with the request; at
+            # the default 700 the young generation is collected ~60 times per page, 1–2 ms of
+            # its CPU. Collected every 20k instead it costs about half, for a few MB more.
+            gc.set_threshold(YOUNG_GC_THRESHOLD, *gc.get_threshold()[1:])
         if feed is not None:
             await feed.start()
         try:

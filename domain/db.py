@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from contextvars import ContextVar
-from typing import Any
+from typing import Any, TypeVar
 
+import asyncpg
 import orjson
 from sqlalchemy import BigInteger, ColumnElement, MetaData, any_, literal
 from sqlalchemy.dialects.postgresql import ARRAY
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.orm import DeclarativeBase
 
 # Stable constraint names keep Alembic autogenerate free of spurious drift.
@@ -39,6 +40,37 @@ def count_statement() -> None:
     counter = current_counter.get()
     if counter is not None:
         counter.count += 1
+
+
+T = TypeVar("T")
+
+# What the driver raises when its connection is gone (the server restarted or dropped it)
+# or no longer usable (a termination that arrives mid-statement leaves the protocol in a
+# state it reports as an InternalClientError).
+_DISCONNECTED = (
+    OSError,
+    asyncpg.ConnectionDoesNotExistError,
+    asyncpg.InterfaceError,
+    asyncpg.InternalClientError,
+    asyncpg.AdminShutdownError,
+    asyncpg.CrashShutdownError,
+    asyncpg.CannotConnectNowError,
+)
+
+
+async def on_driver(conn: AsyncConnection, work: Callable[[Any], Awaitable[T]]) -> T:
+    """`work(driver_connection)`: statements sent past SQLAlchemy, straight to asyncpg, on
+    `conn`'s connection. SQLAlchemy invalidates a pooled connection that turns out dead only
+    when its own statement meets the error; here the same is done for the driver's, or the
+    pool would hand the dead connection out again and again."""
+    raw = await conn.get_raw_connection()
+    driver = raw.driver_connection
+    try:
+        return await work(driver)
+    except Exception as error:
+        if isinstance(error, _DISCONNECTED) or driver.is_closed():  # type: ignore[union-attr]
+            await conn.invalidate(error)
+        raise
 
 
 class Base(DeclarativeBase):

@@ -18,7 +18,7 @@ from typing import Any, Generic, TypeVar
 from sqlalchemy import ColumnElement, Enum, Select, inspect, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from domain.db import count_statement
+from domain.db import count_statement, on_driver
 
 M = TypeVar("M")
 
@@ -88,7 +88,6 @@ def _by_name(enum_class: Any) -> Callable[[Any], Any]:
 
 async def driver_rows(session: AsyncSession, sql: str, *args: Any) -> list[Any]:
     """Plain records of `sql` ($1… placeholders) straight through the driver, counted."""
-    connection = await session.connection()
-    raw = await connection.get_raw_connection()
     count_statement()
-    return list(await raw.driver_connection.fetch(sql, *args))  # type: ignore[union-attr]
+    rows = await on_driver(await session.connection(), lambda driver: driver.fetch(sql, *args))
+    return list(rows)

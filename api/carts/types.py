@@ -14,6 +14,7 @@ from api.catalog import loaders as catalog
 from api.catalog.types import ProductVariant
 from api.core.cart_ids import cart_global_id
 from api.core.ids import to_global_id
+from api.core.loaders import load_all
 from api.core.types import Channel, Money, OmniInfo, PostalAddress
 from api.inventory import loaders as stock
 from api.inventory.types import Location
@@ -200,9 +201,9 @@ class Cart:
             return self.cache[0]
         rows = await loaders.lines(info).load(self.model.id)
         variant_ids = [r.variant_id for r in rows]
-        variants = await catalog.variant(info).load_many(variant_ids)
-        products = await catalog.product(info).load_many(
-            sorted({v.product_id for v in variants if v})
+        variants = await load_all(catalog.variant(info), variant_ids)
+        products = await load_all(
+            catalog.product(info), sorted({v.product_id for v in variants if v})
         )
         by_product = {p.id: p for p in products if p}
         tree = await catalog.category_tree(info).load(None)
@@ -335,11 +336,11 @@ class Cart:
         pickup_or_counter = self.model.fulfillment_kind in (PICKUP, IN_STORE)
         if pickup_or_counter and self.model.pickup_location_id is not None:
             store = self.model.pickup_location_id
-            levels = await stock.stock_at(info).load_many([(v, store) for v in variant_ids])
+            levels = await load_all(stock.stock_at(info), [(v, store) for v in variant_ids])
             return [max(0, lv.on_hand - lv.reserved) if lv else 0 for lv in levels]
         if self.model.fulfillment_kind == DELIVERY:
-            return list(await stock.delivery_available(info).load_many(variant_ids))
-        return list(await loaders.supply(info).load_many(variant_ids))
+            return list(await load_all(stock.delivery_available(info), variant_ids))
+        return list(await load_all(loaders.supply(info), variant_ids))
 
     @strawberry.field(description="The voucher applied with `cartVoucherApply`; null for none.")
     async def voucher(self, info: OmniInfo) -> CartVoucher | None:

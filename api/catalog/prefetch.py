@@ -16,6 +16,7 @@ from strawberry.types.nodes import FragmentSpread, InlineFragment, SelectedField
 from api.catalog import loaders, prices
 from api.core.errors import ClientError
 from api.core.ids import expect_global_id
+from api.core.loaders import load_all
 from api.core.types import OmniInfo
 from api.inventory import loaders as stock
 from domain.catalog import models
@@ -71,14 +72,14 @@ async def prefetch_listing(info: OmniInfo, products: Sequence[models.Product]) -
     )
     if not variant_fields and not priced:
         return
-    grouped = await loaders.variants_by_product(info).load_many([p.id for p in products])
+    grouped = await load_all(loaders.variants_by_product(info), [p.id for p in products])
     variant_ids = [v.id for variants in grouped for v in variants]
     # Later look-ups of these variants and products by ID (`node`, a cart line, pricing)
     # need no statement.
     loaders.variant(info).prime_many({v.id: v for variants in grouped for v in variants})
     loaders.product(info).prime_many({p.id: p for p in products})
     if priced:
-        await prices.unit_prices(info).load_many(variant_ids)
+        await load_all(prices.unit_prices(info), variant_ids)
     await _prefetch_stock(info, variant_ids, _store_ids(variant_fields))
 
 
@@ -86,7 +87,7 @@ async def _prefetch_stock(info: OmniInfo, variant_ids: list[int], store_ids: set
     if not variant_ids or not store_ids:
         return
     keys = [(vid, lid) for lid in sorted(store_ids) for vid in variant_ids]
-    levels = await stock.stock_at(info).load_many(keys)
+    levels = await load_all(stock.stock_at(info), keys)
     # A variant a store holds none of reads as 0 there, once the store is known to exist.
     missing_stores = {lid for (_, lid), level in zip(keys, levels, strict=True) if level is None}
-    await stock.location(info).load_many(list(missing_stores))
+    await load_all(stock.location(info), list(missing_stores))

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from api.catalog import loaders
-from api.core.loaders import ViewerLoader
+from api.core.loaders import ViewerLoader, load_all
 from api.pricing import loaders as pricing
 from domain.pricebook.context import ancestry, item
 from domain.pricing.breakdown import UnitPrice
@@ -19,10 +19,10 @@ if TYPE_CHECKING:
 
 
 async def _unit_prices(context: Context, ids: Sequence[int]) -> dict[int, UnitPrice | None]:
-    variants = [v for v in await loaders.variant.on(context).load_many(list(ids)) if v]
+    variants = [v for v in await load_all(loaders.variant.on(context), list(ids)) if v]
     product_ids = sorted({v.product_id for v in variants})
     products, tree, viewer = await asyncio.gather(
-        loaders.product.on(context).load_many(product_ids),
+        load_all(loaders.product.on(context), product_ids),
         loaders.category_tree.on(context).load(None),
         pricing.viewer.on(context).load(None),
     )

@@ -13,7 +13,7 @@ import strawberry
 from api.catalog import loaders, prices
 from api.core.errors import NotFound
 from api.core.ids import expect_global_id, to_global_id
-from api.core.loaders import MISSING, peek
+from api.core.loaders import MISSING, load_all, peek
 from api.core.node import node_resolver
 from api.core.types import Money, Node, OmniInfo, PageInfo
 from api.inventory import loaders as stock
@@ -335,7 +335,7 @@ class Product(Node):
         variants = await loaders.variants_by_product(info).load(self.model.id)
         on_sale = [v for v in variants if v.archived_at is None]
         _prime(info, self.model, on_sale)
-        return _range(await prices.unit_prices(info).load_many([v.id for v in on_sale]))
+        return _range(await load_all(prices.unit_prices(info), [v.id for v in on_sale]))
 
     @strawberry.field(
         description="True when at least one variant has a unit available for pickup or delivery."

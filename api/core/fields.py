@@ -128,17 +128,18 @@ def remembered(kind: Any, coerce: Any) -> Any:
     per field of every answer. Anything else is coerced every time."""
     if not isinstance(kind, GraphQLEnumType):
         return coerce
-    # By member, with its class: members of two str enums can be equal.
-    names: dict[Any, tuple[type, Any]] = {}
+    # By the member's identity: members are singletons, and hashing one calls Enum.__hash__
+    # (Python code) where id() does not. The member is kept with its name, so an id is never
+    # taken for another object's.
+    names: dict[int, tuple[Any, Any]] = {}
 
     def coerce_enum(value: Any) -> Any:
+        known = names.get(id(value))
+        if known is not None and known[0] is value:
+            return known[1]
+        name = coerce(value)
         if isinstance(value, enum.Enum):
-            known = names.get(value)
-            if known is not None and known[0] is type(value):
-                return known[1]
-            name = coerce(value)
-            names[value] = (type(value), name)
-            return name
-        return coerce(value)
+            names[id(value)] = (value, name)
+        return name
 
     return coerce_enum

@@ -9,7 +9,7 @@ statement on the request's session.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Hashable, Iterable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.dataloader import DataLoader
@@ -17,6 +17,8 @@ from strawberry.dataloader import DataLoader
 from api.core.db import RequestDb
 
 if TYPE_CHECKING:
+    import asyncio
+
     from api.context import Context
     from api.core.types import OmniInfo
 
@@ -68,6 +70,22 @@ def grouped(keys: Sequence[K], rows: Iterable[V], key: Callable[[V], K]) -> dict
     for row in rows:
         found[key(row)].append(row)
     return found
+
+
+def load_all(loader: DataLoader[K, V], keys: Iterable[K]) -> Awaitable[list[V]]:
+    """What `loader.load_many(keys)` gives, without asyncio.gather's wrapping, scheduling
+    and callback per key: a listing asks for about a hundred keys at a time, most of them
+    primed already. The keys are queued now, as `load_many` does, so batches form the same
+    way; the futures of one batch are resolved together, so the result waits once per
+    batch, and the first failed key in order raises, as its own `load` would."""
+    return _results([cast("asyncio.Future[V]", loader.load(key)) for key in keys])
+
+
+async def _results(futures: list[asyncio.Future[V]]) -> list[V]:
+    for future in futures:
+        if not future.done():
+            await future
+    return [future.result() for future in futures]
 
 
 def peek(loader: DataLoader[K, V], key: K) -> V:

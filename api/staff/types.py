@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 import strawberry
 
 from api.core.ids import to_global_id
+from api.core.loaders import load_all
 from api.core.node import node_resolver
 from api.core.types import Channel, Node, OmniInfo
 from api.inventory import loaders as locations
@@ -56,7 +57,7 @@ class StaffUser(Node):
         from api.inventory.types import Location
 
         ids = await loaders.store_ids(info).load(self.model.id)
-        rows = await locations.location(info).load_many(ids)
+        rows = await load_all(locations.location(info), ids)
         return [Location.from_model(loc) for loc in rows if loc is not None]
 
 

@@ -58,11 +58,7 @@ def _option(item: Item, promotion: Promotion | None, ctx: Context) -> _Option:
 
 
 def eligible_promotions(item: Item, ctx: Context) -> list[Promotion]:
-    return [
-        p
-        for p in ctx.promotions
-        if p.active_at(ctx.at) and p.open_to(ctx.tier) and p.targets.matches(item)
-    ]
+    return [p for p in ctx.live if p.targets.matches(item)]
 
 
 def unit_price(item: Item, ctx: Context) -> UnitPrice:

@@ -145,3 +145,10 @@ class Context:
     tier: Tier | None = None
     promotions: tuple[Promotion, ...] = ()
     rules: Rules = field(default_factory=Rules)
+    # The promotions running at `at` and open to `tier`: what every item is matched
+    # against, worked out once rather than per item of a page.
+    live: tuple[Promotion, ...] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        live = tuple(p for p in self.promotions if p.active_at(self.at) and p.open_to(self.tier))
+        object.__setattr__(self, "live", live)
