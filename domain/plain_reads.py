@@ -1,12 +1,15 @@
-"""Plain reads: rows of a mapped table as plain objects of the model's class.
+"""Plain reads: rows of a mapped table as plain objects with the model's attributes.
 
 Loading a row through the ORM builds an instance state and an identity-map entry: about
 20 µs a row, most of a catalog listing's database time in Python. The catalog's read paths
-(listing, product page, variants, stock at a location) do not need either; they select the
-columns with Core and put the values straight into the instance's `__dict__`, which is
-where the mapped attributes read them from. Such an object is never attached to a session:
-reading an attribute left out of its shape, or setting any, fails loudly (no instance
-state), so it cannot be mistaken for a loaded entity. Writes load their own ORM objects.
+(listing, product page, variants, stock at a location) need neither: they select the
+columns with Core or the driver and put the values straight into the `__dict__` of an
+object of a read class made per model (`Product` read as a `ProductRow`). Its attributes are
+plain instance attributes, where on the mapped class every read goes through SQLAlchemy's
+`InstrumentedAttribute.__get__` (a Python call for each of a listing's ~1,500 reads). Such an
+object is never attached to a session: reading an attribute left out of its shape, or
+setting any, fails loudly, so it cannot be mistaken for a loaded entity. Writes load their
+own ORM objects.
 """
 
 from __future__ import annotations
@@ -23,6 +26,29 @@ from domain.db import count_statement, on_driver
 M = TypeVar("M")
 
 
+class ReadRow:
+    """A row read for display: its attributes are set once, when it is read."""
+
+    __slots__ = ("__dict__",)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError(
+            f"{type(self).__name__} is a row read for display and cannot be changed; "
+            "load the entity in a session to write it"
+        )
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} id={self.__dict__.get('id')!r}>"
+
+
+def read_class(model: type[Any]) -> type[ReadRow]:
+    return type(
+        f"{model.__name__}Row",
+        (ReadRow,),
+        {"__module__": model.__module__, "__slots__": (), "__doc__": f"A read {model.__name__}."},
+    )
+
+
 @dataclass(frozen=True)
 class Shape(Generic[M]):
     model: type[M]
@@ -30,18 +56,27 @@ class Shape(Generic[M]):
     columns: tuple[ColumnElement[Any], ...]
     # What the driver gives differently from SQLAlchemy: enum columns come as their names.
     conversions: tuple[tuple[int, Callable[[Any], Any]], ...] = ()
+    kind: type[ReadRow] = ReadRow
 
     @classmethod
-    def of(cls, model: type[M], omit: Iterable[str] = ()) -> Shape[M]:
+    def of(
+        cls, model: type[M], omit: Iterable[str] = (), only: Iterable[str] | None = None
+    ) -> Shape[M]:
         left_out = set(omit)
-        attributes = [a for a in inspect(model).column_attrs if a.key not in left_out]
+        kept = None if only is None else set(only)
+        attributes = [
+            a
+            for a in inspect(model).column_attrs
+            if a.key not in left_out and (kept is None or a.key in kept)
+        ]
         columns = tuple(a.expression for a in attributes)
         conversions = tuple(
             (i, _by_name(column.type.enum_class))
             for i, column in enumerate(columns)
             if isinstance(column.type, Enum) and column.type.enum_class is not None
         )
-        return cls(model, tuple(a.key for a in attributes), columns, conversions)
+        keys = tuple(a.key for a in attributes)
+        return cls(model, keys, columns, conversions, read_class(model))
 
     @property
     def width(self) -> int:
@@ -73,9 +108,9 @@ class Shape(Generic[M]):
 
     def one(self, values: Sequence[Any]) -> M:
         """The object of a row's first `width` values."""
-        obj = self.model.__new__(self.model)
+        obj = object.__new__(self.kind)
         obj.__dict__.update(zip(self.keys, values, strict=False))
-        return obj
+        return obj  # type: ignore[return-value]
 
     def all(self, rows: Iterable[Sequence[Any]]) -> list[M]:
         return [self.one(row) for row in rows]

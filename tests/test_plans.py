@@ -267,3 +267,16 @@ async def test_what_is_not_compiled_runs_generically(engine, executors, query):
         runs = executors(True)
         await gql(client, query)
         assert runs["compiled"] == 0
+
+
+def test_errors_are_compared_in_order_within_each_root_field():
+    from graphql import ExecutionResult, GraphQLError
+
+    def result(*paths: list[Any]) -> ExecutionResult:
+        errors = [GraphQLError(f"at {path}", path=path) for path in paths]
+        return ExecutionResult({"a": None, "b": [None, None]}, errors)
+
+    # Root fields run concurrently: which one's error comes first is timing.
+    assert plans._answer(result(["b", 0], ["a"])) == plans._answer(result(["a"], ["b", 0]))
+    # Within one root field the order is the executor's, and it is compared.
+    assert plans._answer(result(["b", 0], ["b", 1])) != plans._answer(result(["b", 1], ["b", 0]))

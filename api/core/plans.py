@@ -30,7 +30,8 @@ the generic executor, which then answers exactly as it always has:
 
 `OmniExecutionContext.check_plans` (on in the test suite) executes every compiled query a
 second time with graphql-core's generic executor and records any difference in data or
-errors in `MISMATCHES`; tests/conftest.py fails the test that caused one.
+errors in `MISMATCHES` (errors in order within each root field: across root fields, the
+order is the database's timing); tests/conftest.py fails the test that caused one.
 """
 
 from __future__ import annotations
@@ -686,5 +687,16 @@ async def checked(ex: OmniExecutionContext, compiled: Any) -> Any:
 
 
 def _answer(result: ExecutionResult) -> str:
-    # Keys in order, errors in order: the answer as a client reads it.
-    return json.dumps([result.data, [e.formatted for e in result.errors or ()]])
+    """Keys in order and errors in order, as a client reads the answer, except for one thing
+    timing decides: a query's root fields run concurrently, so the errors of two of them
+    that wait on the database arrive in whichever order the database answers. Errors are
+    compared in order within each root field, the root fields taken in response order."""
+    errors = [e.formatted for e in result.errors or ()]
+    position: dict[Any, int] = {key: i for i, key in enumerate(result.data or {})}
+
+    def root(error: Any) -> int:
+        path = error.get("path")
+        return position.get(path[0], -1) if path else -1
+
+    errors.sort(key=root)
+    return json.dumps([result.data, errors])

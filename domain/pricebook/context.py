@@ -9,11 +9,11 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Protocol
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.catalog.models import TAX_RATES, Product, ProductVariant
 from domain.membership.models import Membership, Tier
+from domain.plain_reads import Shape
 from domain.pricebook import promotions
 from domain.pricing import model as pricing
 from domain.pricing.schedule import next_change
@@ -61,13 +61,13 @@ class TierRow(Protocol):
     discount_percent: Decimal
 
 
-# Plain rows rather than ORM objects: the offer is loaded on every priced request.
-_TIER_COLUMNS = (Tier.id, Tier.code, Tier.name, Tier.min_spend, Tier.discount_percent)
+# Plain rows straight through the driver: the offer is loaded on every priced request.
+_TIER = Shape.of(Tier, only=("id", "code", "name", "min_spend", "discount_percent"))
+_ALL_TIERS = _TIER.sql("ORDER BY id")
 
 
 async def load_tier_book(session: AsyncSession) -> TierBook:
-    rows = (await session.execute(select(*_TIER_COLUMNS))).all()
-    return TierBook.of(rows)
+    return TierBook.of(await _TIER.fetch(session, _ALL_TIERS))
 
 
 @dataclass(frozen=True, slots=True)

@@ -25,6 +25,7 @@ from domain.changes import events
 from domain.changes.models import ChangeKind
 from domain.errors import InvalidInput, NotFound
 from domain.money import MINOR_UNITS, currency_code
+from domain.plain_reads import Shape
 from domain.pricebook import checks
 from domain.pricebook.errors import PriceBookErrorCode, price_book_error
 from domain.pricebook.models import Promotion
@@ -270,36 +271,34 @@ async def list_promotions(
     return list(rows)
 
 
-_ENGINE_COLUMNS = (
-    Promotion.id,
-    Promotion.name_vi,
-    Promotion.name_en,
-    Promotion.starts_at,
-    Promotion.ends_at,
-    Promotion.discount_percent,
-    Promotion.discount_amount,
-    Promotion.target_all,
-    Promotion.category_ids,
-    Promotion.product_ids,
-    Promotion.variant_ids,
-    Promotion.exclude_product_ids,
-    Promotion.exclude_variant_ids,
-    Promotion.minimum_tier_id,
-    Promotion.combines_with_tier,
+# What pricing needs of a promotion, now and to know the next change.
+_ENGINE = Shape.of(
+    Promotion,
+    only=(
+        "id",
+        "name_vi",
+        "name_en",
+        "starts_at",
+        "ends_at",
+        "discount_percent",
+        "discount_amount",
+        "target_all",
+        "category_ids",
+        "product_ids",
+        "variant_ids",
+        "exclude_product_ids",
+        "exclude_variant_ids",
+        "minimum_tier_id",
+        "combines_with_tier",
+    ),
 )
+_LIVE = _ENGINE.sql("WHERE ended_at IS NULL AND (ends_at IS NULL OR ends_at > $1) ORDER BY id")
 
 
 async def live_promotion_rows(session: AsyncSession, at: datetime) -> Sequence[Any]:
-    """Active and scheduled promotions, what pricing needs now and to know the next change,
-    as plain rows (no ORM objects: this runs on every priced request)."""
-    rows = await session.execute(
-        select(*_ENGINE_COLUMNS)
-        .where(
-            Promotion.ended_at.is_(None), or_(Promotion.ends_at.is_(None), Promotion.ends_at > at)
-        )
-        .order_by(Promotion.id)
-    )
-    return rows.all()
+    """Active and scheduled promotions as plain rows, straight through the driver: this
+    runs on every priced request."""
+    return await _ENGINE.fetch(session, _LIVE, at)
 
 
 async def promotions_by_ids(session: AsyncSession, ids: Sequence[int]) -> dict[int, Promotion]:
