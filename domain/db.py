@@ -68,7 +68,11 @@ async def on_driver(conn: AsyncConnection, work: Callable[[Any], Awaitable[T]]) 
     try:
         return await work(driver)
     except Exception as error:
-        if isinstance(error, _DISCONNECTED) or driver.is_closed():  # type: ignore[union-attr]
+        # Arguments the driver refuses (its client-side DataError is an InterfaceError and
+        # a ValueError) leave the connection healthy.
+        refused = isinstance(error, ValueError | asyncpg.ClientConfigurationError)
+        gone = isinstance(error, _DISCONNECTED) and not refused
+        if gone or driver.is_closed():  # type: ignore[union-attr]
             await conn.invalidate(error)
         raise
 

@@ -8,6 +8,7 @@ statement on the request's session.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable, Hashable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
 
@@ -17,8 +18,6 @@ from strawberry.dataloader import DataLoader
 from api.core.db import RequestDb
 
 if TYPE_CHECKING:
-    import asyncio
-
     from api.context import Context
     from api.core.types import OmniInfo
 
@@ -82,10 +81,28 @@ def load_all(loader: DataLoader[K, V], keys: Iterable[K]) -> Awaitable[list[V]]:
 
 
 async def _results(futures: list[asyncio.Future[V]]) -> list[V]:
-    for future in futures:
-        if not future.done():
-            await future
-    return [future.result() for future in futures]
+    try:
+        for future in futures:
+            if not future.done():
+                await future
+        return [future.result() for future in futures]
+    except BaseException as error:
+        # What gather does for its children: a cancelled wait cancels the keys still
+        # pending (a batch whose keys are all cancelled is stopped), and every other key's
+        # failure counts as seen, so asyncio logs no "exception was never retrieved".
+        for future in futures:
+            if future.done():
+                _seen(future)
+            elif isinstance(error, asyncio.CancelledError):
+                future.cancel()
+            else:
+                future.add_done_callback(_seen)
+        raise
+
+
+def _seen(future: asyncio.Future[Any]) -> None:
+    if not future.cancelled():
+        future.exception()
 
 
 def peek(loader: DataLoader[K, V], key: K) -> V:
