@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from api.core.execution import OmniExecutionContext
-from api.core.fields import plain_fields
+from api.core.fields import Irregular, plain_fields, read_plain
 from api.schema import schema
 from domain.actors import StaffRole
 from tests.conftest import client_for, gql
@@ -128,3 +128,23 @@ def test_pinned_versions():
     the tests above, and move these pins along (pyproject.toml)."""
     assert version("graphql-core") == "3.3.2"
     assert version("strawberry-graphql") == "0.341.2"
+
+
+def test_plain_reads_serialise_as_graphql_core():
+    """A plain read gives a value of the scalar's own type back as it is, and anything else
+    what the scalar's serialiser gives, or an Irregular for the generic path to report."""
+    product = plain_fields(schema._schema.get_type("Product"))  # type: ignore[arg-type]
+    attribute, serialize, non_null, same = product["name"]
+    assert same is str and non_null
+
+    class Source:
+        def __init__(self, value: Any) -> None:
+            self.name = value
+
+    assert read_plain(Source("Áo"), attribute, serialize, non_null, same) == "Áo"
+    assert read_plain(Source(7), attribute, serialize, non_null, same) == "7"
+    assert read_plain(Source(True), attribute, serialize, non_null, same) == "true"
+    assert read_plain(Source(None), attribute, serialize, non_null, same) == Irregular(None, None)
+    missing = read_plain(object(), attribute, serialize, non_null, same)
+    assert isinstance(missing, Irregular) and isinstance(missing.error, AttributeError)
+    assert read_plain(Source([1]), attribute, serialize, non_null, same) == Irregular([1], None)

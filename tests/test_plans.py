@@ -6,11 +6,13 @@ Every query of the rest of the suite is compared too (tests/conftest.py)."""
 
 from __future__ import annotations
 
+import dataclasses
 import random
 from typing import Any
 
 import pytest
 from graphql import (
+    FieldNode,
     GraphQLBoolean,
     GraphQLEnumType,
     GraphQLID,
@@ -21,7 +23,10 @@ from graphql import (
     GraphQLUnionType,
     get_named_type,
     is_leaf_type,
+    parse,
 )
+from graphql.pyutils import Path
+from strawberry.types.info import Info
 
 from api.core import plans
 from api.core.execution import OmniExecutionContext
@@ -280,3 +285,42 @@ def test_errors_are_compared_in_order_within_each_root_field():
     assert plans._answer(result(["b", 0], ["a"])) == plans._answer(result(["a"], ["b", 0]))
     # Within one root field the order is the executor's, and it is compared.
     assert plans._answer(result(["b", 0], ["b", 1])) != plans._answer(result(["b", 1], ["b", 0]))
+
+
+def test_a_plan_builds_the_resolve_info_the_executor_builds():
+    """A plan builds each field's ResolveInfo from the field's own entries and the rest of the
+    first one the executor built in the request (`plans._INFO_SHARED`). If an upgrade of
+    strawberry or graphql-core reorders the entries or adds one per field, this fails."""
+    document = parse("{ products(first: 1) { nodes { name } } categories { name } }")
+    ex = OmniExecutionContext.build(SCHEMA, document, context_value=object(), root_value=None)
+    assert isinstance(ex, OmniExecutionContext)
+    root = SCHEMA.query_type
+    assert root is not None
+    built = []
+    for node in ex.operation.selection_set.selections:
+        assert isinstance(node, FieldNode)
+        field_def = root.fields[node.name.value]
+        path = Path(None, node.name.value, root.name)
+        built.append((node, field_def, path, ex.build_resolve_info(field_def, [node], root, path)))
+    first = built[0][3]
+    assert first._fields[: plans._INFO_SHARED] == (
+        "field_name",
+        "field_nodes",
+        "return_type",
+        "parent_type",
+        "path",
+    )
+    for node, field_def, path, info in built:
+        head = (node.name.value, [node], field_def.type, root, path)
+        made = tuple.__new__(type(first), head + first[plans._INFO_SHARED :])
+        assert type(made) is type(info) and made == info
+
+
+def test_methods_of_self_and_info_are_called_by_position():
+    """Such a method gets strawberry's Info built by position: its dataclass fields must stay
+    in this order, and the plan must recognise the catalog's methods."""
+    assert [field.name for field in dataclasses.fields(Info)] == ["_raw_info", "_field"]
+    price = SCHEMA.get_type("ProductVariant").fields["price"]  # type: ignore[union-attr]
+    available_at = SCHEMA.get_type("ProductVariant").fields["availableAt"]  # type: ignore[union-attr]
+    assert plans._self_and_info(price.resolve.direct)  # type: ignore[union-attr]
+    assert not plans._self_and_info(available_at.resolve.direct)  # type: ignore[union-attr]

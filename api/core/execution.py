@@ -52,12 +52,15 @@ class OmniExecutionContext(StrawberryGraphQLCoreExecutionContext):
     check_plans = False
     # Arguments using variables, worked out once per request per field node of a plan.
     plan_arguments: dict[tuple[str, int], dict[str, Any]]
+    # The ResolveInfo class and what its instances share in a request (plans.py), once built.
+    plan_info: tuple[type, tuple[Any, ...]] | None
 
     def execute_operation(self, serially: bool | None = None) -> Any:
         plan = self._plan() if serially is None else None
         if plan is None:
             return super().execute_operation(serially)
         self.plan_arguments = {}
+        self.plan_info = None
         result = plans.execute_plan(self, plan)
         return plans.checked(self, result) if self.check_plans else result
 

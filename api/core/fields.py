@@ -12,18 +12,28 @@ from contextvars import ContextVar
 from typing import Any, NamedTuple
 
 from graphql import (
+    GraphQLBoolean,
     GraphQLEnumType,
+    GraphQLID,
     GraphQLNonNull,
     GraphQLObjectType,
     GraphQLScalarType,
+    GraphQLString,
     Undefined,
 )
 from strawberry.schema.schema_converter import GraphQLCoreConverter
 from strawberry.types.field import StrawberryField
 
-# (attribute, serialize, non-null) by field name, per object type.
-Plain = tuple[str, Any, bool]
+# (attribute, serialize, non-null, same) by field name, per object type: `same` is the type
+# whose values the scalar serialises as they are (graphql-core's String and ID give a str
+# back unchanged, Boolean a bool), so a read of that exact type needs no call to serialise.
+Plain = tuple[str, Any, bool, type | None]
 _plans: dict[GraphQLObjectType, dict[str, Plain]] = {}
+_UNCHANGED = (
+    (GraphQLString.serialize, str),
+    (GraphQLID.serialize, str),
+    (GraphQLBoolean.serialize, bool),
+)
 
 
 def basic_attribute(field: Any) -> str | None:
@@ -53,7 +63,8 @@ def _plain(field: Any) -> Plain | None:
         kind = kind.of_type
     if not isinstance(kind, GraphQLScalarType | GraphQLEnumType):
         return None
-    return attribute, remembered(kind, kind.serialize), non_null
+    same = next((kept for serialize, kept in _UNCHANGED if kind.serialize is serialize), None)
+    return attribute, remembered(kind, kind.serialize), non_null, same
 
 
 def plain_fields(parent_type: GraphQLObjectType) -> dict[str, Plain]:
@@ -82,7 +93,7 @@ class Irregular(NamedTuple):
     error: Exception | None
 
 
-def read_plain(source: Any, attribute: str, serialize: Any, non_null: bool) -> Any:
+def read_plain(source: Any, attribute: str, serialize: Any, non_null: bool, same: Any) -> Any:
     """The field's serialised value, or an Irregular when the read is not plainly fine (the
     attribute is missing or raises, a non-null field is None, serialising fails or gives
     nothing)."""
@@ -90,6 +101,13 @@ def read_plain(source: Any, attribute: str, serialize: Any, non_null: bool) -> A
         value = getattr(source, attribute)
     except Exception as error:  # strawberry's basic resolver would raise the same
         return Irregular(None, error)
+    if type(value) is same:
+        return value
+    return plain_value(value, serialize, non_null)
+
+
+def plain_value(value: Any, serialize: Any, non_null: bool) -> Any:
+    """What `read_plain` gives for a value read: its serialised form, or an Irregular."""
     if value is None:
         return Irregular(None, None) if non_null else None
     try:

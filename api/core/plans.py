@@ -36,6 +36,8 @@ order is the database's timing); tests/conftest.py fails the test that caused on
 
 from __future__ import annotations
 
+import asyncio
+import inspect
 import json
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
@@ -75,7 +77,7 @@ from api.core.fields import (
     basic_attribute,
     ignores_info,
     plain_fields,
-    read_plain,
+    plain_value,
     remembered,
     strawberry_wrappers,
 )
@@ -94,6 +96,13 @@ _PLAIN, _CONSTANT, _CALL = 0, 1, 2
 _UNSUPPORTED: Any = object()
 _MAX_DOCUMENTS = 500
 _MAX_VARIANTS = 16  # plans per document, one per combination of @include/@skip values
+# A ResolveInfo starts with the field's name, nodes, return type, parent type and path; the
+# rest is the same for every field of a request (tests/test_plans.py checks it is).
+_INFO_SHARED = 5
+# Types whose values are never awaitable, whatever the executor's `is_awaitable` (a subset of
+# strawberry's fast path), and the DataLoaders' futures, which always are: checked inline.
+_NEVER_AWAITABLE = frozenset({type(None), bool, int, float, str, list, tuple, dict})
+_FUTURE = asyncio.Future
 
 # Differences the check mode found: (document, variables, compiled, generic).
 MISMATCHES: list[tuple[str, dict[str, Any], Any, Any]] = []
@@ -236,13 +245,13 @@ def _field(
         return (response_name, _CALL, generic)
     plain = plain_fields(parent_type).get(field_name)
     if plain is not None:
-        attribute, serialize, non_null = plain
+        attribute, serialize, non_null, same = plain
 
         def complete_read(ex: Any, path: Path | None, read: Irregular) -> Any:
             field_path = Path(path, response_name, type_name)
             return ex.complete_read(parent_type, details, field_path, read)
 
-        return (response_name, _PLAIN, attribute, serialize, non_null, complete_read)
+        return (response_name, _PLAIN, attribute, serialize, non_null, complete_read, same)
 
     return_type = field_def.type
     nodes = to_nodes(details)
@@ -273,6 +282,9 @@ def _field(
     # A ResolveInfo is built only for whoever reads it: the resolver, a type resolver or an
     # is_type_of of the user's; strawberry's basic fields and methods without `info` do not.
     takes_info = read is None and (direct is None or direct.info_name is not None)
+    # A method of (self, info) alone, as most of the catalog's are, is called by position:
+    # a call by keyword, and the dict it needs, cost more than the call itself.
+    self_and_info = read is None and direct is not None and _self_and_info(direct)
     needs_info = takes_info or _completion_reads_info(return_type)
 
     async def await_result(ex: Any, result: Any, info: Any, path: Path) -> Any:
@@ -293,13 +305,27 @@ def _field(
             ex.handle_field_error(raw_error, return_type, details, path)
             return None
 
+    info_head = (field_name, nodes, return_type, parent_type)
+
     def execute(ex: Any, source: Any, parent_path: Path | None) -> Any:
         # As graphql-core's `execute_field`.
         path = Path(parent_path, response_name, type_name)
-        info = ex.build_resolve_info(field_def, nodes, parent_type, path) if needs_info else None
+        info = None
+        if needs_info:
+            # The executor's ResolveInfo, without calling it for every field: what does not
+            # depend on the field is taken from the first one it builds in this request.
+            shared = ex.plan_info
+            if shared is None:
+                info = ex.build_resolve_info(field_def, nodes, parent_type, path)
+                ex.plan_info = (type(info), info[_INFO_SHARED:])
+            else:
+                info = tuple.__new__(shared[0], info_head + (path,) + shared[1])
         try:
             if read is not None:
                 result = getattr(source, read)
+            elif self_and_info:
+                assert direct is not None
+                result = direct.func(source, direct.info_class(info, direct.definition))
             else:
                 args = static_args
                 if args is None:
@@ -325,10 +351,12 @@ def _field(
                         result = direct.func(source, **arguments)
                     else:
                         result = direct.func(**arguments)
-            if ex.is_awaitable(result):
+            kind = type(result)
+            if kind is _FUTURE or (kind not in _NEVER_AWAITABLE and ex.is_awaitable(result)):
                 return await_result(ex, result, info, path)
             completed = complete(ex, info, path, result)
-            if ex.is_awaitable(completed):
+            kind = type(completed)
+            if kind is _FUTURE or (kind not in _NEVER_AWAITABLE and ex.is_awaitable(completed)):
                 return await_completed(ex, completed, path)
         except Exception as raw_error:
             ex.handle_field_error(raw_error, return_type, details, path)
@@ -352,6 +380,17 @@ class Site(NamedTuple):
 
     def __str__(self) -> str:
         return f"{self.parent_type}.{self.nodes[0].name.value}"
+
+
+def _self_and_info(direct: Direct) -> bool:
+    """Whether a lean resolver's method takes exactly `self` and strawberry's Info, in that
+    order, as plain parameters (so that `func(source, info)` is the same call)."""
+    code = getattr(direct.func, "__code__", None)
+    if code is None or not direct.takes_self or direct.names or direct.info_name is None:
+        return False
+    if code.co_flags & (inspect.CO_VARARGS | inspect.CO_VARKEYWORDS) or code.co_kwonlyargcount:
+        return False
+    return bool(code.co_argcount == 2 and code.co_varnames[1] == direct.info_name)
 
 
 def _renamed(args: dict[str, Any] | None, names: dict[str, str]) -> dict[str, Any] | None:
@@ -390,10 +429,19 @@ def run_object(ex: Any, plan: ObjectPlan, source: Any, path: Path | None) -> Any
         for entry in plan.fields:
             response_name, kind = entry[0], entry[1]
             if kind == _PLAIN:
-                value = read_plain(source, entry[2], entry[3], entry[4])
-                if type(value) is not Irregular:
-                    results[response_name] = value
-                    continue
+                # `read_plain`, written out: this runs for most fields of an answer.
+                try:
+                    value = getattr(source, entry[2])
+                except Exception as error:
+                    value = Irregular(None, error)
+                else:
+                    if type(value) is entry[6]:
+                        results[response_name] = value
+                        continue
+                    value = plain_value(value, entry[3], entry[4])
+                    if type(value) is not Irregular:
+                        results[response_name] = value
+                        continue
                 result = entry[5](ex, path, value)
             elif kind == _CONSTANT:
                 results[response_name] = entry[2]
@@ -402,7 +450,7 @@ def run_object(ex: Any, plan: ObjectPlan, source: Any, path: Path | None) -> Any
                 result = entry[2](ex, source, path)
             if result is not Undefined:
                 results[response_name] = result
-                if is_awaitable(result):
+                if type(result) not in _NEVER_AWAITABLE and is_awaitable(result):
                     awaitable_fields.append(response_name)
     except Exception:
         if awaitable_fields:
@@ -508,7 +556,7 @@ def _list(
                 else:
                     try:
                         completed = complete_item(ex, info, item_path, item)
-                        if is_awaitable(completed):
+                        if type(completed) not in _NEVER_AWAITABLE and is_awaitable(completed):
                             append(await_item(ex, completed, item_path))
                             awaitable_indices.append(index)
                         else:
@@ -565,7 +613,7 @@ def _object(return_type: GraphQLObjectType, details: Any, non_null: Site | None 
         return plan
 
     def run(ex: Any, path: Path, result: Any) -> Any:
-        plan = sub_plan(ex)
+        plan = plans[0] if plans else sub_plan(ex)
         if plan is None:
             return ex.collect_and_execute_subfields(return_type, details, path, result, None)
         return run_object(ex, plan, result, path)
@@ -584,10 +632,12 @@ def _object(return_type: GraphQLObjectType, details: Any, non_null: Site | None 
             return _null(non_null)
         if return_type.is_type_of:
             is_type_of = return_type.is_type_of(result, info)
-            if ex.is_awaitable(is_type_of):
+            if type(is_type_of) is not bool and ex.is_awaitable(is_type_of):
                 return checked_async(ex, path, result, is_type_of)
             if not is_type_of:
                 raise invalid_return_type_error(return_type, result, details)
+        if plans:  # `run`, written out for the usual case
+            return run_object(ex, plans[0], result, path)
         return run(ex, path, result)
 
     return complete
@@ -654,6 +704,7 @@ def generic_clone(ex: OmniExecutionContext) -> OmniExecutionContext:
     clone.collected_errors = CollectedErrors()
     clone._relevant_sub_fields = {}
     clone._stream_usages = RefMap()
+    clone.plan_info = None
     clone.fast_fields = False
     clone.compiled_plans = False
     clone.check_plans = False
