@@ -8,19 +8,25 @@ import gc
 import pytest
 from strawberry.dataloader import DataLoader
 
-from api.core.loaders import load_all
+from api.core.loaders import RequestLoader, load_all
+
+# Omni's loaders are RequestLoaders; strawberry's DataLoader is what `load_all` must match.
+KINDS = pytest.mark.parametrize(
+    "make", [lambda fetch: DataLoader(load_fn=fetch), RequestLoader], ids=["strawberry", "request"]
+)
 
 pytestmark = pytest.mark.asyncio
 
 
-async def test_values_in_key_order_from_one_batch():
+@KINDS
+async def test_values_in_key_order_from_one_batch(make):
     batches: list[list[int]] = []
 
     async def fetch(keys: list[int]) -> list[int]:
         batches.append(list(keys))
         return [k * 10 for k in keys]
 
-    loader = DataLoader(load_fn=fetch)
+    loader = make(fetch)
     loader.prime(2, 99)
     assert await load_all(loader, [3, 2, 1]) == [30, 99, 10]
     assert batches == [[3, 1]]
@@ -48,7 +54,8 @@ async def test_a_failed_batch_raises_once_and_leaves_nothing_unretrieved():
     assert not [c for c in reported if "never retrieved" in str(c.get("message"))]
 
 
-async def test_a_cancelled_wait_cancels_the_batch():
+@KINDS
+async def test_a_cancelled_wait_cancels_the_batch(make):
     started = asyncio.Event()
     stopped = asyncio.Event()
 
@@ -61,7 +68,7 @@ async def test_a_cancelled_wait_cancels_the_batch():
             raise
         return keys
 
-    loader = DataLoader(load_fn=fetch)
+    loader = make(fetch)
     waiting = asyncio.ensure_future(load_all(loader, [1, 2]))
     await started.wait()
     waiting.cancel()

@@ -13,7 +13,7 @@ from collections.abc import Awaitable, Callable, Hashable, Iterable, Mapping, Se
 from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
 
 from sqlalchemy.ext.asyncio import AsyncSession
-from strawberry.dataloader import DataLoader
+from strawberry.dataloader import AbstractCache, DataLoader, LoaderTask, get_current_batch
 
 from api.core.db import RequestDb
 
@@ -25,6 +25,62 @@ K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
 
 MISSING: Any = object()
+
+
+class KeyFuture(asyncio.Future[Any]):
+    """The future of one key of a batch. strawberry's DataLoader gives every key a done
+    callback, so that a batch whose keys are all cancelled stops; each such callback costs
+    an event-loop turn when the key's value arrives (about 200 per listing page). Here the
+    same check runs only when a key is cancelled, which is the one case it acts on."""
+
+    batch: Any = None
+
+    def cancel(self, msg: Any | None = None) -> bool:
+        if not super().cancel(msg):
+            return False
+        batch = self.batch
+        if batch is not None:
+            batch._on_future_done(self)  # stops the batch if its keys are all cancelled
+        return True
+
+
+class KeyCache(AbstractCache[Any, Any]):
+    """strawberry's DefaultCache without its identity key function, a call per lookup."""
+
+    def __init__(self) -> None:
+        self.cache_map: dict[Hashable, asyncio.Future[Any]] = {}
+
+    def get(self, key: Any) -> asyncio.Future[Any] | None:
+        return self.cache_map.get(key)
+
+    def set(self, key: Any, value: asyncio.Future[Any]) -> None:
+        self.cache_map[key] = value
+
+    def delete(self, key: Any) -> None:
+        del self.cache_map[key]
+
+    def clear(self) -> None:
+        self.cache_map.clear()
+
+
+class RequestLoader(DataLoader[K, V]):
+    """strawberry's DataLoader with cheaper keys (KeyFuture, KeyCache): the same batches,
+    values, errors and cancellation (tests/test_loaders.py compares the two)."""
+
+    def __init__(self, load_fn: Callable[[list[K]], Awaitable[Sequence[V]]]) -> None:
+        super().__init__(load_fn=load_fn, cache_map=KeyCache())
+
+    def load(self, key: K) -> Awaitable[V]:
+        cache_map = self.cache_map
+        future = cache_map.get(key)
+        if future is not None and not future.cancelled():
+            return future
+        future = KeyFuture(loop=self.loop)
+        cache_map.set(key, future)
+        batch = get_current_batch(self)
+        future.batch = batch
+        batch.tasks.append(LoaderTask(key, future))
+        return future
 
 
 class Loader(Generic[K, V]):
@@ -45,7 +101,7 @@ class Loader(Generic[K, V]):
             found = await db.run(lambda session: fetch(session, keys))
             return [found[k] if k in found else default() for k in keys]  # type: ignore[misc]
 
-        return DataLoader(load_fn=load)
+        return RequestLoader(load)
 
     def on(self, context: Context) -> DataLoader[K, V]:
         loader = context.loaders.get(self)
@@ -135,7 +191,7 @@ class ViewerLoader(Generic[K, V]):
                 found = await fetch(context, keys)
                 return [found[k] for k in keys]
 
-            loader = context.loaders[self] = DataLoader(load_fn=load)
+            loader = context.loaders[self] = RequestLoader(load)
         return loader
 
     def __call__(self, info: OmniInfo) -> DataLoader[K, V]:

@@ -81,6 +81,7 @@ from api.core.fields import (
     remembered,
     strawberry_wrappers,
 )
+from api.core.loaders import KeyFuture
 from domain.db import current_counter
 
 if TYPE_CHECKING:
@@ -102,7 +103,7 @@ _INFO_SHARED = 5
 # Types whose values are never awaitable, whatever the executor's `is_awaitable` (a subset of
 # strawberry's fast path), and the DataLoaders' futures, which always are: checked inline.
 _NEVER_AWAITABLE = frozenset({type(None), bool, int, float, str, list, tuple, dict})
-_FUTURE = asyncio.Future
+_FUTURES = frozenset({asyncio.Future, KeyFuture})
 
 # Differences the check mode found: (document, variables, compiled, generic).
 MISMATCHES: list[tuple[str, dict[str, Any], Any, Any]] = []
@@ -352,11 +353,11 @@ def _field(
                     else:
                         result = direct.func(**arguments)
             kind = type(result)
-            if kind is _FUTURE or (kind not in _NEVER_AWAITABLE and ex.is_awaitable(result)):
+            if kind in _FUTURES or (kind not in _NEVER_AWAITABLE and ex.is_awaitable(result)):
                 return await_result(ex, result, info, path)
             completed = complete(ex, info, path, result)
             kind = type(completed)
-            if kind is _FUTURE or (kind not in _NEVER_AWAITABLE and ex.is_awaitable(completed)):
+            if kind in _FUTURES or (kind not in _NEVER_AWAITABLE and ex.is_awaitable(completed)):
                 return await_completed(ex, completed, path)
         except Exception as raw_error:
             ex.handle_field_error(raw_error, return_type, details, path)
