@@ -67,7 +67,10 @@ async def test_a_key_gets_no_done_callback() -> None:
         assert batch is not None
         assert future.remove_done_callback(batch._on_future_done) == callbacks  # type: ignore[attr-defined]
         assert await future == 1
-    assert type(RequestLoader(fetch).load(1)) is KeyFuture
+    future = RequestLoader(fetch).load(1)
+    assert type(future) is KeyFuture
+    # Done, it lets go of its batch (which holds it): no cycle is left for the collector.
+    assert future.batch is not None and await future == 1 and future.batch is None
 
 
 @pytest.mark.parametrize("make", KINDS, ids=["strawberry", "request"])

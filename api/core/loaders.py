@@ -33,12 +33,22 @@ class KeyFuture(asyncio.Future[Any]):
     an event-loop turn when the key's value arrives (about 200 per listing page). Here the
     same check runs only when a key is cancelled, which is the one case it acts on."""
 
+    # Its batch, until the key is done: the batch holds its futures, so a future that kept
+    # it would make a cycle, which only the cycle collector frees.
     batch: Any = None
+
+    def set_result(self, result: Any) -> None:
+        self.batch = None
+        super().set_result(result)
+
+    def set_exception(self, exception: Any) -> None:
+        self.batch = None
+        super().set_exception(exception)
 
     def cancel(self, msg: Any | None = None) -> bool:
         if not super().cancel(msg):
             return False
-        batch = self.batch
+        batch, self.batch = self.batch, None
         if batch is not None:
             batch._on_future_done(self)  # stops the batch if its keys are all cancelled
         return True
