@@ -349,8 +349,19 @@ def _plan_cost(plan: _Plan, data: Mapping[str, Any]) -> int:
 
 
 def _value_cost(plan: _Plan, value: Any) -> int:
-    if isinstance(value, list):
-        return sum(_value_cost(plan, item) for item in value)
+    # Runs for every object of every answer: the executor's dicts and lists are checked by
+    # exact type first, and a list's objects are counted without a call per item.
+    kind = type(value)
+    if kind is dict:
+        return 1 + _plan_cost(plan, value) if plan else 1
+    if kind is list or isinstance(value, list):
+        total = 0
+        for item in value:
+            if type(item) is dict:
+                total += 1 + _plan_cost(plan, item) if plan else 1
+            else:
+                total += _value_cost(plan, item)
+        return total
     if not isinstance(value, Mapping):
         return 1  # null: the field was still resolved
     return 1 + _plan_cost(plan, value)
