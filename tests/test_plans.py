@@ -324,3 +324,66 @@ def test_methods_of_self_and_info_are_called_by_position():
     available_at = SCHEMA.get_type("ProductVariant").fields["availableAt"]  # type: ignore[union-attr]
     assert plans._self_and_info(price.resolve.direct)  # type: ignore[union-attr]
     assert not plans._self_and_info(available_at.resolve.direct)  # type: ignore[union-attr]
+
+
+class _Plain:
+    pass
+
+
+@dataclasses.dataclass(slots=True)
+class _Slotted:
+    value: int = 0
+
+
+class _Awaits:
+    def __await__(self) -> Any:
+        yield None
+
+
+class _Dynamic:
+    def __getattr__(self, name: str) -> Any:
+        return lambda: iter(())
+
+
+class _Looks:
+    def __getattribute__(self, name: str) -> Any:
+        return object.__getattribute__(self, name)
+
+
+class _Disguised:
+    @property
+    def __class__(self) -> Any:  # type: ignore[override]
+        return type(_coroutine())
+
+
+async def _noop() -> None:
+    return None
+
+
+def _coroutine() -> Any:
+    coroutine = _noop()
+    coroutine.close()
+    return coroutine
+
+
+def test_only_classes_that_cannot_be_awaitable_are_remembered_as_never() -> None:
+    """Compiled plans skip the awaitability test for the classes remembered; a class joins
+    only when no instance of it could pass graphql-core's test."""
+    for kind in (_Plain, _Slotted):
+        assert plans._plain_class(kind), kind
+    generator = type(x for x in ())
+    for kind in (_Awaits, _Dynamic, _Looks, _Disguised, type(_coroutine()), generator):
+        assert not plans._plain_class(kind), kind
+
+    class Executor:
+        is_awaitable = staticmethod(OmniExecutionContext.is_awaitable)
+
+    ex = Executor()
+    assert not plans._awaitable(ex, _Plain()) and _Plain in plans._NEVER_AWAITABLE
+    assert plans._awaitable(ex, _Awaits()) and _Awaits not in plans._NEVER_AWAITABLE
+    # `__getattr__` answers `__await__` (graphql-core's test says yes), or might one day.
+    assert plans._awaitable(ex, _Dynamic()) and _Dynamic not in plans._NEVER_AWAITABLE
+    assert not plans._awaitable(ex, _Looks()) and _Looks not in plans._NEVER_AWAITABLE
+    coroutine = _noop()
+    assert plans._awaitable(ex, coroutine)
+    coroutine.close()

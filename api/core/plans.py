@@ -42,6 +42,7 @@ import json
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from copy import copy
+from types import CoroutineType, GeneratorType
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from graphql import (
@@ -101,8 +102,10 @@ _MAX_VARIANTS = 16  # plans per document, one per combination of @include/@skip 
 # rest is the same for every field of a request (tests/test_plans.py checks it is).
 _INFO_SHARED = 5
 # Types whose values are never awaitable, whatever the executor's `is_awaitable` (a subset of
-# strawberry's fast path), and the DataLoaders' futures, which always are: checked inline.
-_NEVER_AWAITABLE = frozenset({type(None), bool, int, float, str, list, tuple, dict})
+# strawberry's fast path, joined by the plain classes met: `_awaitable`), and the
+# DataLoaders' futures, which always are: checked inline.
+_NEVER_AWAITABLE: set[type] = {type(None), bool, int, float, str, list, tuple, dict}
+_MAX_NEVER_AWAITABLE = 2048
 _FUTURES = frozenset({asyncio.Future, KeyFuture})
 
 # Differences the check mode found: (document, variables, compiled, generic).
@@ -353,7 +356,7 @@ def _field(
                     else:
                         result = direct.func(**arguments)
             kind = type(result)
-            if kind in _FUTURES or (kind not in _NEVER_AWAITABLE and ex.is_awaitable(result)):
+            if kind in _FUTURES or (kind not in _NEVER_AWAITABLE and _awaitable(ex, result)):
                 return await_result(ex, result, info, path)
             completed = complete(ex, info, path, result)
             kind = type(completed)
@@ -365,6 +368,30 @@ def _field(
         return completed
 
     return (response_name, _CALL, execute)
+
+
+def _awaitable(ex: Any, value: Any) -> bool:
+    """The executor's `is_awaitable`, remembering the classes it says no to whose every
+    instance it would say no to (`_plain_class`), so their next values skip it."""
+    if ex.is_awaitable(value):
+        return True
+    kind = type(value)
+    if len(_NEVER_AWAITABLE) < _MAX_NEVER_AWAITABLE and _plain_class(kind):
+        _NEVER_AWAITABLE.add(kind)
+    return False
+
+
+def _plain_class(kind: type) -> bool:
+    """Whether graphql-core's test (a coroutine, a generator-based coroutine, or an object
+    with `__await__`) is false for every instance of `kind` whatever its state: not a
+    coroutine or generator class, no `__await__` on the class, and no `__getattr__`,
+    `__getattribute__` or `__class__` of its own to answer differently per instance. (An
+    `__await__` set on one instance is not honoured, as `await` itself ignores it.)"""
+    if issubclass(kind, CoroutineType | GeneratorType) or hasattr(kind, "__await__"):
+        return False
+    if kind.__getattribute__ is not object.__getattribute__ or hasattr(kind, "__getattr__"):
+        return False
+    return all("__class__" not in vars(base) for base in kind.__mro__[:-1])
 
 
 class Site(NamedTuple):
@@ -547,7 +574,7 @@ def _list(
         try:
             for item in iterator:
                 item_path = path.add_key(index, None)
-                if is_awaitable(item):
+                if type(item) not in _NEVER_AWAITABLE and _awaitable(ex, item):
                     append(
                         ex.complete_awaitable_list_item_value(
                             item, item_type, details, site.info(ex, info, path), item_path, None
