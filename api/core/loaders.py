@@ -75,7 +75,7 @@ class KeyCache(AbstractCache[Any, Any]):
 
 class RequestLoader(DataLoader[K, V]):
     """strawberry's DataLoader with cheaper keys (KeyFuture, KeyCache): the same batches,
-    values, errors and cancellation (tests/test_loaders.py compares the two)."""
+    values, errors and cancellation (tests/test_request_loader.py compares the two)."""
 
     def __init__(self, load_fn: Callable[[list[K]], Awaitable[Sequence[V]]]) -> None:
         super().__init__(load_fn=load_fn, cache_map=KeyCache())

@@ -351,10 +351,9 @@ def _plan_cost(plan: _Plan, data: Mapping[str, Any]) -> int:
 def _value_cost(plan: _Plan, value: Any) -> int:
     # Runs for every object of every answer: the executor's dicts and lists are checked by
     # exact type first, and a list's objects are counted without a call per item.
-    kind = type(value)
-    if kind is dict:
+    if type(value) is dict:
         return 1 + _plan_cost(plan, value) if plan else 1
-    if kind is list or isinstance(value, list):
+    if isinstance(value, list):
         total = 0
         for item in value:
             if type(item) is dict:
