@@ -44,6 +44,8 @@ async def _tree(session: AsyncSession, keys: Sequence[None]) -> dict[None, Categ
 
 
 product: Loader[int, Product | None] = Loader(repository.products_by_ids)
+# Rows read without them (a listing's) get their description, attributes and images here.
+product_details: Loader[int, Product | None] = Loader(repository.product_details_by_ids)
 product_by_slug: Loader[str, Product | None] = Loader(repository.products_by_slugs)
 variant: Loader[int, ProductVariant | None] = Loader(repository.variants_by_ids)
 variant_by_sku: Loader[str, ProductVariant | None] = Loader(repository.variants_by_skus)

@@ -54,15 +54,30 @@ def _store_ids(variant_fields: Sequence[SelectedField]) -> set[int]:
 PRICE_FIELDS = ("price", "compareAtPrice", "priceBreakdown")
 
 
-async def prefetch_listing(info: OmniInfo, products: Sequence[models.Product]) -> None:
-    if not products:
-        return
+DETAIL_FIELDS = ("description", "attributes", "images")
+
+
+def product_selections(info: OmniInfo) -> list[Selection]:
+    """What a listing selects on each of its products (under `edges.node` and `nodes`)."""
     connection = info.selected_fields[0].selections
     product_fields = [
         *_at(connection, "edges", "node"),
         *_at(connection, "nodes"),
     ]
-    selections = [f for p in product_fields for f in p.selections]
+    return [f for p in product_fields for f in p.selections]
+
+
+def selects_details(selections: Sequence[Selection]) -> bool:
+    """Whether the listing shows the products' description, attributes or images, which
+    its rows then carry (else they are left out, and loaded if reached another way)."""
+    return any(True for name in DETAIL_FIELDS for _ in _at(selections, name))
+
+
+async def prefetch_listing(
+    info: OmniInfo, products: Sequence[models.Product], selections: Sequence[Selection]
+) -> None:
+    if not products:
+        return
     if any(True for _ in _at(selections, "category")):
         await loaders.category_tree(info).load(None)
     variant_fields = list(_at(selections, "variants"))

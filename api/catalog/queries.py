@@ -8,7 +8,7 @@ import strawberry
 
 from api.catalog import loaders
 from api.catalog.inputs import ProductFilter, ProductSortKeys
-from api.catalog.prefetch import prefetch_listing
+from api.catalog.prefetch import prefetch_listing, product_selections, selects_details
 from api.catalog.types import Category, Product, ProductConnection, ProductEdge, ProductVariant
 from api.core import reads
 from api.core.connections import After, Before, First, Last, connection, page_request
@@ -83,8 +83,12 @@ class CatalogQuery:
             or domain_filter.available_for_pickup is not None
         ):
             reads.stock_of(any_stock=True)
-        page = await info.context.db.run(lambda s: repository.list_products(s, query, request))
-        await prefetch_listing(info, page.items)
+        selections = product_selections(info)
+        details = selects_details(selections)
+        page = await info.context.db.run(
+            lambda s: repository.list_products(s, query, request, details)
+        )
+        await prefetch_listing(info, page.items, selections)
         return connection(
             ProductConnection,
             page,

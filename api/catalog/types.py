@@ -253,16 +253,9 @@ class Product(Node):
     model: strawberry.Private[models.Product]
     name: str = strawberry.field(description="Display name, in Vietnamese.")
     slug: str = strawberry.field(description="URL-safe unique handle; `product(slug:)` finds it.")
-    description: str = strawberry.field(description="Plain-text description; may be empty.")
     brand: str | None = strawberry.field(description="Brand name; null when unbranded.")
     tax_class: TaxClass = strawberry.field(description="VAT class; prices include this VAT.")
     created_at: datetime = strawberry.field(description="When the product was created (UTC).")
-    attributes: list[NameValue] = strawberry.field(
-        description="Product attributes such as material and origin."
-    )
-    images: list[Image] = strawberry.field(
-        description="Images in display order; the first is the main image."
-    )
     archived_at: datetime | None = strawberry.field(
         description="When an ADMIN archived it; null when on sale. Only staff see archived "
         "products."
@@ -275,14 +268,44 @@ class Product(Node):
             id=strawberry.ID(to_global_id("Product", model.id)),
             name=model.name,
             slug=model.slug,
-            description=model.description,
             brand=model.brand,
             tax_class=TaxClass(model.tax_class.value),
             created_at=model.created_at,
-            attributes=[NameValue(name=k, value=str(v)) for k, v in model.attributes.items()],
-            images=[Image(url=i["url"], alt_text=i.get("alt")) for i in model.images],
             archived_at=model.archived_at,
         )
+
+    # The description, attributes and images are resolvers: a listing reads its rows without
+    # them unless it selects them (api/catalog/queries.py), and a row read so (say, reached
+    # again through `ProductVariant.product`) gets them from one batched statement.
+    def _details(
+        self, info: OmniInfo, build: Callable[[models.Product], Any]
+    ) -> Any | Awaitable[Any]:
+        if repository.has_details(self.model):
+            return build(self.model)
+        return self._load_details(info, build)
+
+    async def _load_details(self, info: OmniInfo, build: Callable[[models.Product], Any]) -> Any:
+        details = await loaders.product_details(info).load(self.model.id)
+        assert details is not None  # the product was just read (FK cascade deletes none)
+        return build(details)
+
+    @strawberry.field(description="Plain-text description; may be empty.", graphql_type=str)
+    def description(self, info: OmniInfo) -> str | Awaitable[str]:
+        return self._details(info, _description)
+
+    @strawberry.field(
+        description="Product attributes such as material and origin.",
+        graphql_type=list[NameValue],
+    )
+    def attributes(self, info: OmniInfo) -> list[NameValue] | Awaitable[list[NameValue]]:
+        return self._details(info, _attributes)
+
+    @strawberry.field(
+        description="Images in display order; the first is the main image.",
+        graphql_type=list[Image],
+    )
+    def images(self, info: OmniInfo) -> list[Image] | Awaitable[list[Image]]:
+        return self._details(info, _images)
 
     @strawberry.field(
         description="The category of the product; null when uncategorised.",
@@ -342,6 +365,18 @@ class Product(Node):
     )
     async def available_for_sale(self, info: OmniInfo) -> bool:
         return await loaders.product_sellable(info).load(self.model.id)
+
+
+def _description(model: models.Product) -> str:
+    return model.description
+
+
+def _attributes(model: models.Product) -> list[NameValue]:
+    return [NameValue(name=k, value=str(v)) for k, v in model.attributes.items()]
+
+
+def _images(model: models.Product) -> list[Image]:
+    return [Image(url=i["url"], alt_text=i.get("alt")) for i in model.images]
 
 
 def _compare_at(unit: UnitPrice) -> Money | None:

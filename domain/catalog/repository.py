@@ -152,8 +152,11 @@ def _sort_token(query: ProductQuery, terms: Sequence[str]) -> str:
 
 
 async def list_products(
-    session: AsyncSession, query: ProductQuery, page: PageRequest
+    session: AsyncSession, query: ProductQuery, page: PageRequest, details: bool = True
 ) -> Page[Product]:
+    """A page of products. Without `details` their rows leave out the description,
+    attributes and images (`product_details_by_ids` reads them): a listing rarely shows
+    them, and decoding them was much of the driver's work for a page."""
     terms = query.terms()
     query.filter.validate()
     page.validate()
@@ -166,7 +169,8 @@ async def list_products(
         decoders=[decode for _, _, decode in codecs],
     )
 
-    width = _PRODUCT.width
+    shape = _PRODUCT if details else _PRODUCT_CARD
+    width = shape.width
 
     def cursor_values(row: Row[Any]) -> list[Any]:
         raw = [*row[width:], row.id]
@@ -175,9 +179,9 @@ async def list_products(
     # The sort values come labelled after the product's columns (a sort column may be one
     # of them, and Core would fold a repeated column into one).
     extra = [c.label(f"sort_{i}") for i, c in enumerate(cols[:-1])]
-    stmt = _PRODUCT.select(*extra).where(*_filters(query, terms))
+    stmt = shape.select(*extra).where(*_filters(query, terms))
     rows = await keyset_page(session, stmt, keyset, page, cursor_values)
-    return rows.map(_PRODUCT.one)
+    return rows.map(shape.one)
 
 
 async def count_products(session: AsyncSession, query: ProductQuery) -> int:
@@ -189,6 +193,9 @@ async def count_products(session: AsyncSession, query: ProductQuery) -> int:
 # The read functions below return plain objects (domain/plain_reads.py): they serve the
 # API's reads only; writers load ORM entities of their own.
 _PRODUCT = Shape.of(Product, omit=("search_name", "search_text"))
+PRODUCT_DETAILS = ("description", "attributes", "images")
+_PRODUCT_CARD = Shape.of(Product, omit=("search_name", "search_text", *PRODUCT_DETAILS))
+_DETAILS = Shape.of(Product, only=("id", *PRODUCT_DETAILS))
 _VARIANT = Shape.of(ProductVariant)
 _CATEGORY = Shape.of(Category)
 # What every listing runs, straight to the driver (the ids as one array parameter).
@@ -197,12 +204,24 @@ _VARIANTS_OF_PRODUCTS = _VARIANT.sql(
 )
 _VARIANTS_BY_IDS = _VARIANT.sql("WHERE id = ANY($1::bigint[])")
 _PRODUCTS_BY_IDS = _PRODUCT.sql("WHERE id = ANY($1::bigint[])")
+_DETAILS_BY_IDS = _DETAILS.sql("WHERE id = ANY($1::bigint[])")
 _PRODUCTS_BY_SLUGS = _PRODUCT.sql("WHERE slug = ANY($1::text[])")
 _ALL_CATEGORIES = _CATEGORY.sql("ORDER BY position, id")
 
 
 async def products_by_ids(session: AsyncSession, ids: Sequence[int]) -> dict[int, Product]:
     return {p.id: p for p in await _PRODUCT.fetch(session, _PRODUCTS_BY_IDS, list(ids))}
+
+
+async def product_details_by_ids(session: AsyncSession, ids: Sequence[int]) -> dict[int, Product]:
+    """The products' description, attributes and images (and id), for rows read without."""
+    return {p.id: p for p in await _DETAILS.fetch(session, _DETAILS_BY_IDS, list(ids))}
+
+
+def has_details(product: Product) -> bool:
+    """Whether this row (or loaded entity) holds the description, attributes and images."""
+    loaded = product.__dict__
+    return all(key in loaded for key in PRODUCT_DETAILS)
 
 
 async def products_by_slugs(session: AsyncSession, slugs: Sequence[str]) -> dict[str, Product]:
@@ -262,7 +281,9 @@ async def sellable_product_ids(
 __all__ = [
     "all_categories",
     "count_products",
+    "has_details",
     "list_products",
+    "product_details_by_ids",
     "products_by_ids",
     "products_by_slugs",
     "sellable_product_ids",
